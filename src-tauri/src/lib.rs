@@ -3,6 +3,9 @@
 //! The shell holds no logic of its own. [`run`] builds the real app; [`run_app`] takes any
 //! builder, so tests can pass Tauri's mock builder.
 
+// The mobile entry macro generates an undocumented platform entry symbol beside `run`.
+#![cfg_attr(mobile, allow(missing_docs))]
+
 mod commands;
 
 /// Starts Signet with the platform's default runtime. Mobile entry point as well.
@@ -43,7 +46,7 @@ mod tests {
         let app = configure(mock_builder())
             .build(mock_context(noop_assets()))
             .expect("mock app builds");
-        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", tauri::WebviewUrl::default())
             .build()
             .expect("mock window builds");
         let response = get_ipc_response(
@@ -54,7 +57,7 @@ mod tests {
                 error: CallbackFn(1),
                 url: "tauri://localhost".parse().expect("static url"),
                 body: InvokeBody::default(),
-                headers: Default::default(),
+                headers: tauri::http::HeaderMap::default(),
                 invoke_key: INVOKE_KEY.to_string(),
             },
         )
