@@ -1,7 +1,6 @@
 //! The error body of protocol.md section 7.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +46,11 @@ impl ErrorCode {
         Self::RateLimited,
     ];
 
+    /// The code whose wire text is `text`, if it is one of the protocol's.
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == text)
+    }
+
     /// The wire text, e.g. `"invalid_signature"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -67,22 +71,6 @@ impl ErrorCode {
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// A text that is not one of the protocol's error codes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown error code")]
-pub struct UnknownErrorCode;
-
-impl FromStr for ErrorCode {
-    type Err = UnknownErrorCode;
-
-    fn from_str(text: &str) -> Result<Self, UnknownErrorCode> {
-        Self::ALL
-            .into_iter()
-            .find(|code| code.as_str() == text)
-            .ok_or(UnknownErrorCode)
     }
 }
 
@@ -114,10 +102,6 @@ impl ErrorBody {
 
     /// The known code of this body: `errorCode`, or `error` when that is absent.
     pub fn code(&self) -> Option<ErrorCode> {
-        self.error_code
-            .as_deref()
-            .unwrap_or(&self.error)
-            .parse()
-            .ok()
+        ErrorCode::from_wire(self.error_code.as_deref().unwrap_or(&self.error))
     }
 }

@@ -77,17 +77,16 @@ impl PublicKey {
 
     /// Decodes `Q(PK)` as a server receives it: the value after `publicKey=`, raw or already
     /// percent-decoded. Accepts the standard and url-safe alphabets, with or without padding,
-    /// and percent-encoded characters (`%3D`). A space is read as `+` (form decoding turns
-    /// an unencoded `+` into a space).
+    /// and percent-encoded characters (`%3D`). (Base64 of base64 text never contains `+`, `/`,
+    /// `-` or `_`: the forms differ only in their padding.)
     pub fn from_query(value: &str) -> Result<Self, Error> {
         const WHAT: &str = "public key query value";
         // 1. Undo percent-encoding (harmless when already done: base64 has no `%`).
         let decoded = percent_decode_str(value)
             .decode_utf8()
             .map_err(|_| Error::InvalidBase64 { what: WHAT })?;
-        let outer = decoded.trim().replace(' ', "+");
         // 2. The outer base64, either alphabet, padding optional, gives the text of `PK`.
-        let inner = b64::decode_any(&outer).ok_or(Error::InvalidBase64 { what: WHAT })?;
+        let inner = b64::decode_any(decoded.trim()).ok_or(Error::InvalidBase64 { what: WHAT })?;
         let pk_text = std::str::from_utf8(&inner).map_err(|_| Error::InvalidPublicKey)?;
         // 3. The text of `PK` as usual.
         Self::from_spki_base64(pk_text)
