@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The relying-party demo's tests, from nothing: installs the page's npm packages (npm ci),
+# builds the page (dist/), builds signet-server and the headless device signet-cli, then runs
+# the Playwright tests (Debian's Chromium) against the real server. Exit code = result.
+#
+#   crates/signet-server/demo/test.sh            # all demo tests
+#   crates/signet-server/demo/test.sh page       # only files whose name matches "page"
+#
+# Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM_PATH (default /usr/bin/chromium).
+# A screenshot of an approved sign-in lands in <repo>/target/screenshots/demo-approved.png.
+set -euo pipefail
+
+demo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$demo/../../.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+
+echo "demo: npm ci"
+(cd "$demo" && npm ci --no-audit --no-fund --loglevel=error)
+echo "demo: building the page"
+(cd "$demo" && npm run --silent build)
+echo "demo: building signet-server and signet-cli"
+(cd "$root" && cargo build --quiet -p signet-server -p signet-cli)
+echo "demo: Playwright tests"
+cd "$demo"
+exec ./node_modules/.bin/vitest run "$@"

@@ -1,0 +1,167 @@
+// Test harness: the real signet-server binary on a free loopback port with a temporary
+// database, serving the built demo page (dist/); Debian's Chromium through playwright-core.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+export const demoDir = resolve(import.meta.dirname, "..");
+export const repoRoot = resolve(demoDir, "../../..");
+export const screenshotDir = resolve(repoRoot, "target/screenshots");
+const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(repoRoot, "target");
+
+/** A built binary of the workspace: `$NAME_BIN` (e.g. SIGNET_SERVER_BIN) or target/debug. */
+export function binary(name: string): string {
+  const variable = `${name.toUpperCase().replace(/-/g, "_")}_BIN`;
+  return process.env[variable] ?? join(targetDir, "debug", name);
+}
+
+/** Chromium's flags for a closed network, as root, with a fresh profile. */
+const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: chromiumArgs,
+  });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address && typeof address === "object") resolvePort(address.port);
+        else reject(new Error("no port"));
+      });
+    });
+  });
+}
+
+/** A running signet-server. */
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:41234 */
+  origin: string;
+  /** The demo page, e.g. http://127.0.0.1:41234/demo/ */
+  demoUrl: string;
+  /** The base URL for devices, ending in /v1. */
+  baseUrl: string;
+  tenantId: string;
+  secretKey: string;
+  /** Everything the server printed, for failure messages. */
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Seconds a push challenge stays open (the server's default when absent). */
+  challengeLifetimeSeconds?: number;
+}
+
+const secretKey = "demo-test-secret-key";
+const tenantId = "demo-test-tenant";
+
+/** Starts signet-server on a free port with a fresh database; waits until the demo answers. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "signet-demo-test-"));
+  const origin = `http://127.0.0.1:${port}`;
+  const args = [
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--db",
+    join(dataDir, "signet.db"),
+    "--tenant-id",
+    tenantId,
+    "--secret-key",
+    secretKey,
+    "--demo-dir",
+    join(demoDir, "dist"),
+  ];
+  if (options.challengeLifetimeSeconds !== undefined) {
+    args.push("--challenge-lifetime", String(options.challengeLifetimeSeconds));
+  }
+  const child = spawn(binary("signet-server"), args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilUp(`${origin}/demo/api/config`, child, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    origin,
+    demoUrl: `${origin}/demo/`,
+    baseUrl: `${origin}/v1`,
+    tenantId,
+    secretKey,
+    output: () => output,
+    stop,
+  };
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`signet-server exited with ${child.exitCode}:\n${output()}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`signet-server did not answer ${url} within 30 s:\n${output()}`);
+}
+
+/** A fresh page on the demo, with the user id typed in. */
+export async function openDemo(browser: Browser, server: RunningServer, userId: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+  await page.goto(server.demoUrl);
+  await page.getByLabel("User id").fill(userId);
+  return page;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** A user id no other test uses. */
+let counter = 0;
+export function uniqueUser(label: string): string {
+  counter += 1;
+  return `${label}-${process.pid}-${counter}@example.com`;
+}
