@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import type { PreviewServer } from "vite";
-import { launchBrowser, openApp, phone, screenshot, serveDist } from "./harness";
+import { cspViolations, launchBrowser, openApp, phone, screenshot, serveDist } from "./harness";
+import { shellMock } from "./shell-mock";
 
 let browser: Browser;
 let server: PreviewServer;
@@ -20,16 +21,18 @@ afterAll(async () => {
 describe("the built UI in Chromium", () => {
   it("shows the empty accounts screen and the version from the shell at phone size", async () => {
     const page = await browser.newPage({ viewport: phone });
-    await openApp(page, url, (cmd) => (cmd === "app_version" ? "1.2.3" : null));
+    await openApp(page, url, shellMock, { version: "1.2.3" });
     await page.getByRole("heading", { name: "No accounts yet" }).waitFor();
+    expect(await page.locator("#accounts-title").textContent()).toBe("No accounts yet");
     expect(await page.getByTestId("app-version").textContent()).toBe("Version 1.2.3");
+    expect(await cspViolations(page)).toEqual([]);
     await screenshot(page, "ui-first-screen-phone");
     await page.close();
   });
 
   it("follows the system's dark theme", async () => {
     const page = await browser.newPage({ viewport: phone, colorScheme: "dark" });
-    await openApp(page, url, (cmd) => (cmd === "app_version" ? "1.2.3" : null));
+    await openApp(page, url, shellMock, { version: "1.2.3" });
     await page.getByRole("heading", { name: "No accounts yet" }).waitFor();
     const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     expect(background).toBe("rgb(18, 20, 25)");

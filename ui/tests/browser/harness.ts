@@ -1,11 +1,23 @@
 // Playwright harness: Debian's Chromium, the built UI (ui/dist) served by Vite's preview
-// server, and Tauri's real mockIPC injected before the app's own scripts run.
+// server with the app's own Content-Security-Policy (from tauri.conf.json), and Tauri's real
+// mockIPC injected before the app's own scripts run.
 import { resolve } from "node:path";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { preview, type PreviewServer } from "vite";
+import type { RecordedCall } from "./tauri-mocks";
 
 const uiRoot = resolve(import.meta.dirname, "../..");
+
+/** The CSP the Tauri app enforces, as one header value. */
+export function appCsp(): string {
+  const config = JSON.parse(readFileSync(resolve(uiRoot, "../tauri.conf.json"), "utf8")) as {
+    app: { security: { csp: Record<string, string> } };
+  };
+  return Object.entries(config.app.security.csp)
+    .map(([directive, value]) => `${directive} ${value}`)
+    .join("; ");
+}
 export const screenshotDir = resolve(uiRoot, "../target/screenshots");
 
 /** Chromium's flags for a closed network, as root, with a fresh profile. */
@@ -33,7 +45,12 @@ export async function serveDist(): Promise<{ url: string; server: PreviewServer 
     root: uiRoot,
     configFile: false,
     logLevel: "silent",
-    preview: { host: "127.0.0.1", port: 0, strictPort: false },
+    preview: {
+      host: "127.0.0.1",
+      port: 0,
+      strictPort: false,
+      headers: { "Content-Security-Policy": appCsp() },
+    },
   });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error("vite preview did not report a URL");
@@ -46,7 +63,11 @@ export async function serveDist(): Promise<{ url: string; server: PreviewServer 
  */
 export type PageHandler = (cmd: string, args: unknown, fixture: unknown) => unknown;
 
-/** Opens the app in `page` with `handler` answering every `invoke`. */
+/**
+ * Opens the app in `page` with `handler` answering every `invoke` (Tauri's event mocking on,
+ * every call recorded). The handler is injected as source text, not evaluated: the app's CSP
+ * forbids eval. Like the app (tauri.conf.json `freezePrototype`), Object.prototype is frozen.
+ */
 export async function openApp(
   page: Page,
   url: string,
@@ -54,15 +75,35 @@ export async function openApp(
   fixture: unknown = null,
 ): Promise<void> {
   await page.addInitScript({ path: resolve(uiRoot, "tests/.build/tauri-mocks.js") });
-  await page.addInitScript(
-    ([source, data]) => {
-      // eslint-disable-next-line no-new-func
-      const fn = new Function(`return (${source});`)() as PageHandler;
-      window.TauriMocks.mockIPC((cmd, args) => fn(cmd, args, data));
-    },
-    [handler.toString(), fixture] as const,
-  );
+  await page.addInitScript({
+    content: `(() => {
+      const handler = (${handler.toString()});
+      const fixture = ${JSON.stringify(fixture)};
+      window.TauriMocks.install((cmd, args) => handler(cmd, args, fixture));
+      Object.freeze(Object.prototype);
+    })();`,
+  });
   await page.goto(url);
+}
+
+/** The commands the app has invoked so far, in order. */
+export async function calls(page: Page): Promise<RecordedCall[]> {
+  return page.evaluate(() => window.TauriMocks.calls);
+}
+
+/** The commands named `cmd` the app has invoked so far. */
+export async function callsOf(page: Page, cmd: string): Promise<unknown[]> {
+  return (await calls(page)).filter((c) => c.cmd === cmd).map((c) => c.args);
+}
+
+/** Emits an event to the app as the shell would. */
+export async function emitEvent(page: Page, event: string, payload: unknown): Promise<void> {
+  await page.evaluate(([name, data]) => window.TauriMocks.emit(name, data), [event, payload] as const);
+}
+
+/** CSP violations the page reported. */
+export async function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => window.TauriMocks.violations);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
@@ -74,3 +115,6 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Phone-sized viewport (a common 6.1" phone in CSS pixels). */
 export const phone = { width: 390, height: 844 };
+
+/** A laptop-sized window. */
+export const desktop = { width: 1280, height: 800 };

@@ -1,0 +1,90 @@
+// Challenge actions, outcomes, connection states and custom fields in words.
+import type { ConnectionState, Outcome } from "./api";
+
+const actions: Record<string, { verb: string; title: (issuer: string) => string }> = {
+  signIn: { verb: "Sign in", title: (issuer) => `Sign in to ${issuer}?` },
+  approvePayment: { verb: "Approve a payment", title: (issuer) => `Approve a payment at ${issuer}?` },
+};
+
+/** "approveBankTransfer" → "Approve bank transfer". */
+function camelToWords(code: string): string {
+  const spaced = code
+    .replace(/[_-]+/g, " ")
+    .replace(/([a-z\d])([A-Z])/g, "$1 $2")
+    .trim()
+    .toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** What the request asks for, e.g. "Sign in" or "Approve a payment". */
+export function actionWords(actionCode: string | null): string {
+  if (!actionCode) return "Sign in";
+  return actions[actionCode]?.verb ?? camelToWords(actionCode);
+}
+
+/** The approval sheet's question, e.g. "Sign in to Acme?". */
+export function actionTitle(actionCode: string | null, issuer: string): string {
+  const known = actions[actionCode ?? "signIn"];
+  if (known) return known.title(issuer);
+  return `${actionWords(actionCode)} at ${issuer}?`;
+}
+
+const outcomes: Record<Outcome, string> = {
+  approved: "Approved",
+  denied: "Denied",
+  notMe: "Reported: it wasn't me",
+  expired: "Expired",
+};
+
+/** "Approved", "Denied", "Reported: it wasn't me", "Expired". */
+export function outcomeWords(outcome: Outcome): string {
+  return outcomes[outcome] ?? outcome;
+}
+
+const connections: Record<ConnectionState, string> = {
+  connected: "Connected",
+  connecting: "Connecting…",
+  offline: "Offline",
+};
+
+/** "Connected", "Connecting…", "Offline". */
+export function connectionWords(state: ConnectionState): string {
+  return connections[state] ?? state;
+}
+
+/** One labelled line of a challenge's custom data. */
+export interface Detail {
+  label: string;
+  value: string;
+}
+
+const knownCustom: [key: string, label: string][] = [
+  ["amount", "Amount"],
+  ["merchant", "Merchant"],
+  ["note", "Note"],
+];
+
+function valueWords(value: unknown): string | null {
+  if (typeof value === "string") return value.trim() || null;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return null;
+}
+
+/**
+ * The custom fields worth showing, known ones first ("Amount", "Merchant", "Note"), then any
+ * other plain values with their key turned into words. Nested objects are left out.
+ */
+export function customDetails(custom: Record<string, unknown> | null): Detail[] {
+  if (!custom) return [];
+  const details: Detail[] = [];
+  for (const [key, label] of knownCustom) {
+    const value = valueWords(custom[key]);
+    if (value) details.push({ label, value });
+  }
+  for (const [key, raw] of Object.entries(custom)) {
+    if (knownCustom.some(([known]) => known === key)) continue;
+    const value = valueWords(raw);
+    if (value) details.push({ label: camelToWords(key), value });
+  }
+  return details;
+}
