@@ -22,6 +22,12 @@ export function actionWords(actionCode: string | null): string {
   return actions[actionCode]?.verb ?? camelToWords(actionCode);
 }
 
+/** "sign-in request from Acme", "approve a payment request from Bank" (lower case, for sentences). */
+export function requestWords(actionCode: string | null, issuer: string): string {
+  const action = actionWords(actionCode).toLowerCase().replace(/^sign in$/, "sign-in");
+  return `${action} request from ${issuer}`;
+}
+
 /** The approval sheet's question, e.g. "Sign in to Acme?". */
 export function actionTitle(actionCode: string | null, issuer: string): string {
   const known = actions[actionCode ?? "signIn"];

@@ -3,7 +3,14 @@ import { describeError, errorWords, isKnownErrorCode } from "../../src/lib/error
 import { errorCodes } from "../../src/lib/api";
 import { describeUserAgent } from "../../src/lib/useragent";
 import { countdownWords, formatAgo, formatCountdown, formatDateTime, secondsLeft } from "../../src/lib/time";
-import { actionTitle, actionWords, connectionWords, customDetails, outcomeWords } from "../../src/lib/words";
+import {
+  actionTitle,
+  actionWords,
+  connectionWords,
+  customDetails,
+  outcomeWords,
+  requestWords,
+} from "../../src/lib/words";
 import { checkPollInterval } from "../../src/lib/settings";
 
 describe("error words", () => {
@@ -146,6 +153,11 @@ describe("challenge words", () => {
     expect(actionTitle(null, "Acme")).toBe("Sign in to Acme?");
     expect(actionTitle("approvePayment", "Bank")).toBe("Approve a payment at Bank?");
     expect(actionTitle("resetPassword", "Acme")).toBe("Reset password at Acme?");
+  });
+
+  it("name a request in a sentence", () => {
+    expect(requestWords("signIn", "Acme")).toBe("sign-in request from Acme");
+    expect(requestWords("approvePayment", "Bank")).toBe("approve a payment request from Bank");
   });
 
   it("name outcomes and connection states", () => {
