@@ -1,4 +1,250 @@
-//! Signet's push server.
+//! Signet's push server: the Authsignal-compatible device, initiator and server APIs of
+//! `shared/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
 //!
-//! Will hold: the Authsignal-compatible device, initiator and server APIs of the protocol over
-//! SQLite (the embedded default), long-poll delivery, and the relying-party demo page.
+//! # Starting a server in a test
+//!
+//! [`spawn`] starts a server on `127.0.0.1:0` with a fresh temporary database and a new tenant,
+//! and returns a [`RunningServer`] with everything a client needs:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), signet_server::Error> {
+//! use signet_server::{Config, ManualClock, TenantSettings};
+//! use std::sync::Arc;
+//!
+//! let clock = ManualClock::starting_now();
+//! let server = signet_server::spawn(Config {
+//!     tenant_settings: TenantSettings { number_matching: true, ..TenantSettings::default() },
+//!     long_poll: false,              // a "plain" server: `wait=` is ignored
+//!     clock: Arc::new(clock.clone()), // move time with `clock.advance(..)`
+//!     ..Config::default()
+//! })
+//! .await?;
+//! println!("{} {} {}", server.base_url, server.tenant_id, server.secret_key);
+//! server.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`spawn_on`] does the same on a listener of your own; the `signet-server` binary is a thin
+//! command line around it.
+//!
+//! # Layout
+//!
+//! - `app`: the router; `api::{device, initiator, server}`: the handlers of sections 3, 4, 5.
+//! - [`store`]: all storage behind one type, [`Store`] (SQLite, WAL, migrations in
+//!   `migrations/`); one transaction per state change.
+//! - `notify`: in-process wake-ups for long-poll.
+//! - `token`: HS256 track and access tokens.
+//! - The relying-party demo page (issue 6) is to be added as a `demo` module whose router
+//!   `app::router` merges beside `/v1`.
+
+mod api;
+mod app;
+mod config;
+mod error;
+mod extract;
+mod notify;
+pub mod store;
+mod token;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{Clock, Config, ManualClock, RateLimits, SystemClock, TenantSeed, TenantSettings};
+pub use error::Error;
+pub use extract::BODY_LIMIT;
+pub use store::Store;
+
+use crate::app::AppState;
+use crate::notify::Notifier;
+use crate::store::Tenant;
+
+/// A server running in this process. Dropping it stops the server too (without waiting).
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The base URL of the API, ending in `/v1`, e.g. `http://127.0.0.1:41234/v1`.
+    pub base_url: String,
+    /// The address the server listens on.
+    pub addr: SocketAddr,
+    /// The tenant id (device Basic auth).
+    pub tenant_id: String,
+    /// The tenant's secret key (RP backend Basic auth).
+    pub secret_key: String,
+    /// Whether this start created the tenant (first start on this database).
+    pub tenant_created: bool,
+    /// The database file.
+    pub db_path: PathBuf,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    stop: Option<watch::Sender<bool>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+/// Credentials of a tenant.
+#[derive(Clone)]
+pub struct TenantCredentials {
+    /// The tenant id.
+    pub tenant_id: String,
+    /// The secret key.
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for TenantCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantCredentials")
+            .field("tenant_id", &self.tenant_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// Creates another tenant with these settings (e.g. to test number matching or a wrong
+    /// tenant) and returns its credentials.
+    pub async fn create_tenant(
+        &self,
+        settings: TenantSettings,
+    ) -> Result<TenantCredentials, Error> {
+        let tenant = new_tenant(store::new_id(), None, settings);
+        self.store.put_tenant(&tenant, self.clock.now_ms()).await?;
+        Ok(TenantCredentials {
+            tenant_id: tenant.id,
+            secret_key: tenant.secret_key,
+        })
+    }
+
+    /// The server's storage, for tests that look behind the API.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stops accepting, releases long-polls, waits for requests in flight, closes the
+    /// database.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        self.stop_now();
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(result) => result?,
+                Err(join) => return Err(Error::Io(std::io::Error::other(join))),
+            }
+        }
+        self.store.close().await;
+        Ok(())
+    }
+
+    /// Signals the server to stop, without waiting.
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Starts a server on `127.0.0.1:0` (a free loopback port). See the crate docs.
+pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    spawn_on(listener, config).await
+}
+
+/// Starts a server on `listener` with `config`, in a background task.
+pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningServer, Error> {
+    // 1. The database: the given file, or one in a temporary folder.
+    let (db_path, temp_dir) = if let Some(path) = &config.db {
+        (path.clone(), None)
+    } else {
+        let dir = tempfile::Builder::new()
+            .prefix("signet-server-")
+            .tempdir()?;
+        (dir.path().join("signet.db"), Some(dir))
+    };
+    let store = Store::open(&db_path).await?;
+    // 2. The tenant.
+    let now = config.clock.now_ms();
+    let (tenant, tenant_created) =
+        bootstrap_tenant(&store, &config.tenant, config.tenant_settings, now).await?;
+    // 3. Serve.
+    let addr = listener.local_addr()?;
+    let base_url = config
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}/v1"));
+    let (stop, shutting_down) = watch::channel(false);
+    let state = AppState {
+        store: store.clone(),
+        notifier: Arc::new(Notifier::default()),
+        long_poll: config.long_poll,
+        rate_limits: config.rate_limits,
+        clock: Arc::clone(&config.clock),
+        shutting_down: shutting_down.clone(),
+    };
+    let router = app::router(state);
+    let mut stopped = shutting_down;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tracing::info!(%addr, tenant_id = %tenant.id, "signet-server listening");
+    Ok(RunningServer {
+        base_url,
+        addr,
+        tenant_id: tenant.id,
+        secret_key: tenant.secret_key,
+        tenant_created,
+        db_path,
+        store,
+        clock: config.clock,
+        stop: Some(stop),
+        task: Some(task),
+        _temp_dir: temp_dir,
+    })
+}
+
+/// A tenant value with fresh random secrets where none is given.
+fn new_tenant(id: String, secret_key: Option<String>, settings: TenantSettings) -> Tenant {
+    let secret_key = secret_key.unwrap_or_else(|| format!("sk_{}", api::random_text(32)));
+    Tenant {
+        id,
+        secret_key,
+        token_secret: api::random_bytes(32),
+        settings,
+    }
+}
+
+/// Creates or updates the configured tenant: the seed's id (or the first stored tenant, or a
+/// new one), the seed's secret key (or the stored one, or a new one), the given settings.
+async fn bootstrap_tenant(
+    store: &Store,
+    seed: &TenantSeed,
+    settings: TenantSettings,
+    now: i64,
+) -> Result<(Tenant, bool), Error> {
+    let existing = match &seed.id {
+        Some(id) => store.tenant(id).await?,
+        None => store.first_tenant().await?,
+    };
+    let (tenant, created) = if let Some(mut tenant) = existing {
+        if let Some(secret) = &seed.secret_key {
+            tenant.secret_key.clone_from(secret);
+        }
+        tenant.settings = settings;
+        (tenant, false)
+    } else {
+        let id = seed.id.clone().unwrap_or_else(store::new_id);
+        (new_tenant(id, seed.secret_key.clone(), settings), true)
+    };
+    store.put_tenant(&tenant, now).await?;
+    Ok((tenant, created))
+}

@@ -1,6 +1,107 @@
-//! The `signet-server` binary.
+//! The `signet-server` binary: starts the push server and prints what a tester needs.
 
-fn main() {
-    eprintln!("signet-server: not built yet (see the issue \"Authsignal-compatible push server\")");
-    std::process::exit(2);
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+use signet_server::{Config, RateLimits, TenantSeed, TenantSettings};
+
+/// Signet's push server: an Authsignal-compatible API over SQLite.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// The SQLite database file (created with its folder if missing).
+    #[arg(long, env = "SIGNET_DB", default_value = ".data/signet.db")]
+    db: PathBuf,
+    /// The address to listen on.
+    #[arg(long, env = "SIGNET_LISTEN", default_value = "127.0.0.1:4000")]
+    listen: SocketAddr,
+    /// The tenant id (default: the stored tenant, or a new random one).
+    #[arg(long, env = "SIGNET_TENANT_ID")]
+    tenant_id: Option<String>,
+    /// The tenant's secret key (default: the stored one, or a new random one).
+    #[arg(long, env = "SIGNET_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// The public base URL to print (default: http://<listen>/v1).
+    #[arg(long, env = "SIGNET_BASE_URL")]
+    base_url: Option<String>,
+    /// Seconds a push challenge can be answered.
+    #[arg(long, env = "SIGNET_CHALLENGE_SECONDS", default_value_t = 120)]
+    challenge_seconds: u64,
+    /// Number matching for every action of the tenant.
+    #[arg(long, env = "SIGNET_NUMBER_MATCHING")]
+    number_matching: bool,
+    /// Credential lease in seconds (default: credentials do not expire).
+    #[arg(long, env = "SIGNET_CREDENTIAL_LEASE_SECONDS")]
+    credential_lease_seconds: Option<u64>,
+    /// Ignore `wait=` (no long-poll), like a plain Authsignal server.
+    #[arg(long, env = "SIGNET_NO_LONG_POLL")]
+    no_long_poll: bool,
+    /// Most open challenges per user.
+    #[arg(long, env = "SIGNET_MAX_OPEN_CHALLENGES", default_value_t = 5)]
+    max_open_challenges: u32,
+    /// Most challenges per user in 10 minutes.
+    #[arg(long, env = "SIGNET_MAX_RECENT_CHALLENGES", default_value_t = 20)]
+    max_recent_challenges: u32,
+    /// Seconds without new challenges after an "it wasn't me" decline.
+    #[arg(long, env = "SIGNET_NOT_ME_COOLDOWN_SECONDS", default_value_t = 300)]
+    not_me_cooldown_seconds: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let config = Config {
+        db: Some(args.db.clone()),
+        tenant: TenantSeed {
+            id: args.tenant_id,
+            secret_key: args.secret_key,
+        },
+        tenant_settings: TenantSettings {
+            number_matching: args.number_matching,
+            challenge_lifetime: Duration::from_secs(args.challenge_seconds),
+            credential_lease: args.credential_lease_seconds.map(Duration::from_secs),
+        },
+        long_poll: !args.no_long_poll,
+        rate_limits: RateLimits {
+            max_open_challenges: args.max_open_challenges,
+            max_recent_challenges: args.max_recent_challenges,
+            not_me_cooldown: Duration::from_secs(args.not_me_cooldown_seconds),
+            ..RateLimits::default()
+        },
+        public_base_url: args.base_url,
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let server = signet_server::spawn_on(listener, config)
+        .await
+        .with_context(|| format!("cannot start with database {}", args.db.display()))?;
+    println!(
+        "signet-server is running{}\n  base URL:   {}\n  tenant id:  {}\n  secret key: {}\n  database:   {}\nPress Ctrl-C to stop.",
+        if server.tenant_created {
+            " (new tenant created)"
+        } else {
+            ""
+        },
+        server.base_url,
+        server.tenant_id,
+        server.secret_key,
+        server.db_path.display(),
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    server.shutdown().await?;
+    Ok(())
 }

@@ -1,0 +1,121 @@
+//! The router: every route of the protocol under `/v1`, and the layers around them (body
+//! limit, CORS, panic guard, request log, section-7 fallbacks).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::CorsLayer;
+
+use crate::Error;
+use crate::api::{device, initiator, server};
+use crate::config::{Clock, RateLimits};
+use crate::extract::BODY_LIMIT;
+use crate::notify::Notifier;
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The storage.
+    pub(crate) store: Store,
+    /// Long-poll wake-ups.
+    pub(crate) notifier: Arc<Notifier>,
+    /// Whether `wait=` holds requests.
+    pub(crate) long_poll: bool,
+    /// Per-user challenge limits.
+    pub(crate) rate_limits: RateLimits,
+    /// The clock.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Turns `true` when the server shuts down, releasing long-polls.
+    pub(crate) shutting_down: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Now, Unix milliseconds.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// The whole HTTP application.
+pub(crate) fn router(state: AppState) -> Router {
+    let push = "/client/user-authenticators/push";
+    let api = Router::new()
+        // Section 3: the device API.
+        .route(
+            push,
+            post(device::add_credential)
+                .get(device::credential)
+                .patch(device::update_credential),
+        )
+        .route(&format!("{push}/remove"), post(device::remove_credential))
+        .route(
+            &format!("{push}/challenge/sign"),
+            post(device::challenge_nonce),
+        )
+        .route(
+            &format!("{push}/challenge"),
+            get(device::pending_challenge).post(device::answer_challenge),
+        )
+        .route(&format!("{push}/sign"), post(device::update_nonce))
+        // Section 4: the initiator API.
+        .route("/client/challenge/push", post(initiator::start_challenge))
+        .route("/client/verify/push", post(initiator::verify))
+        // Section 5: the server API.
+        .route("/users/{user_id}", get(server::user))
+        .route(
+            "/users/{user_id}/authenticators",
+            get(server::authenticators),
+        )
+        .route(
+            "/users/{user_id}/authenticators/{authenticator_id}",
+            delete(server::delete_authenticator),
+        )
+        .route("/users/{user_id}/actions/{action}", post(server::track))
+        .route(
+            "/users/{user_id}/actions/{action}/{idempotency_key}",
+            get(server::action).patch(server::update_action),
+        )
+        .route("/validate", post(server::validate))
+        .route_layer(middleware::from_fn(log_request))
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
+
+    // The relying-party demo page (issue 6) adds its own routes beside `/v1` here, e.g.
+    // `.merge(crate::demo::router())`.
+    Router::new()
+        .nest("/v1", api)
+        .fallback(|| async { Error::NotFound { what: "route" } })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CorsLayer::permissive())
+        .layer(CatchPanicLayer::custom(|_| {
+            Error::Io(std::io::Error::other("a handler panicked")).into_response()
+        }))
+        .with_state(state)
+}
+
+/// Logs method, route pattern (never the query or path values: they hold keys and user
+/// ids), status and duration.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "<unmatched>".to_owned(), |path| path.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %route,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "request"
+    );
+    response
+}

@@ -1,0 +1,47 @@
+//! In-process wake-ups for long-poll (protocol 8.2): a handler that waits subscribes to a key,
+//! then checks the database; whoever changes state for that key notifies it afterwards.
+//! Nothing re-reads the database on a timer.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use tokio::sync::watch;
+
+/// What a waiter waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A new challenge for this user (tenant id, user id).
+    User(String, String),
+    /// A change to this challenge (answered).
+    Challenge(String),
+}
+
+/// The registry of topics with waiters.
+#[derive(Debug, Default)]
+pub struct Notifier {
+    topics: Mutex<HashMap<Topic, watch::Sender<u64>>>,
+}
+
+impl Notifier {
+    /// Subscribes to `topic`. Subscribe before reading the state, then wait on the receiver's
+    /// `changed()`: a change made after the subscription is never missed.
+    pub fn subscribe(&self, topic: Topic) -> watch::Receiver<u64> {
+        let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
+        // Forget topics nobody waits for any more, so the map stays small.
+        if topics.len() > 64 {
+            topics.retain(|_, sender| sender.receiver_count() > 0);
+        }
+        topics
+            .entry(topic)
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe()
+    }
+
+    /// Wakes every waiter of `topic`.
+    pub fn notify(&self, topic: &Topic) {
+        let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = topics.get(topic) {
+            sender.send_modify(|generation| *generation = generation.wrapping_add(1));
+        }
+    }
+}

@@ -1,0 +1,966 @@
+//! Storage: every read and write of the server goes through [`Store`], so another backend
+//! (PostgreSQL) can replace SQLite without touching the handlers. Each state change is one
+//! transaction. All times are Unix milliseconds from the server's clock.
+//!
+//! SQLite runs in WAL mode with two pools: one connection for writes (so write transactions
+//! never race each other into `SQLITE_BUSY`) and a few for reads.
+
+use std::path::Path;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use serde_json::Value;
+use signet_protocol::{ActionState, DeclineReason};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::Error;
+use crate::config::{RateLimits, TenantSettings, duration_ms};
+
+/// A tenant: one relying party, with its secret key and settings.
+#[derive(Clone)]
+pub struct Tenant {
+    /// The tenant id (device Basic auth, enrollment links).
+    pub id: String,
+    /// The secret key (RP backend Basic auth).
+    pub secret_key: String,
+    /// The HMAC key of the tenant's tokens.
+    pub token_secret: Vec<u8>,
+    /// The tenant's settings.
+    pub settings: TenantSettings,
+}
+
+impl std::fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenant")
+            .field("id", &self.id)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An enrolled device key.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Authenticator {
+    /// `userAuthenticatorId`.
+    pub id: String,
+    /// The tenant.
+    pub tenant_id: String,
+    /// The user.
+    pub user_id: String,
+    /// `PK`, the SPKI base64 text (canonical form).
+    pub public_key: String,
+    /// The device's name.
+    pub device_name: Option<String>,
+    /// The device's platform.
+    pub device_platform: Option<String>,
+    /// The APNs/FCM token.
+    pub push_token: Option<String>,
+    /// When it was created.
+    pub created_at: i64,
+    /// When it was enrolled.
+    pub verified_at: i64,
+    /// When it last answered or updated.
+    pub last_verified_at: Option<i64>,
+    /// When its lease ends.
+    pub expires_at: Option<i64>,
+}
+
+impl Authenticator {
+    /// Whether its lease has ended at `now`.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// The attributes of a new device key (3.1).
+#[derive(Debug, Clone)]
+pub struct NewAuthenticator {
+    /// The user.
+    pub user_id: String,
+    /// `PK`, canonical.
+    pub public_key: String,
+    /// The device's name.
+    pub device_name: Option<String>,
+    /// The device's platform.
+    pub device_platform: Option<String>,
+    /// The APNs/FCM token.
+    pub push_token: Option<String>,
+}
+
+/// An action: one `track` call and what became of it.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// The tenant.
+    pub tenant_id: String,
+    /// Its idempotency key.
+    pub idempotency_key: String,
+    /// The user.
+    pub user_id: String,
+    /// E.g. `signIn`.
+    pub action_code: String,
+    /// The state.
+    pub state: ActionState,
+    /// When it was created.
+    pub created_at: i64,
+    /// When the state last changed.
+    pub state_updated_at: i64,
+    /// The initiator's IP address.
+    pub ip_address: Option<String>,
+    /// The initiator's user agent.
+    pub user_agent: Option<String>,
+    /// The initiator's device id.
+    pub device_id: Option<String>,
+    /// The RP's custom data.
+    pub custom: Option<Value>,
+    /// Whether its challenges use number matching.
+    pub number_matching: bool,
+    /// `PUSH` once a device answered.
+    pub verification_method: Option<String>,
+    /// E.g. `{"declineReason": "notMe"}`.
+    pub output: Option<Value>,
+    /// When `validate` succeeded for it, if it did.
+    pub validated_at: Option<i64>,
+}
+
+/// The attributes of a new action (`track`).
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    /// Its idempotency key.
+    pub idempotency_key: String,
+    /// The user.
+    pub user_id: String,
+    /// E.g. `signIn`.
+    pub action_code: String,
+    /// The initiator's IP address.
+    pub ip_address: Option<String>,
+    /// The initiator's user agent.
+    pub user_agent: Option<String>,
+    /// The initiator's device id.
+    pub device_id: Option<String>,
+    /// The RP's custom data.
+    pub custom: Option<Value>,
+    /// Whether its challenges use number matching.
+    pub number_matching: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    tenant_id: String,
+    idempotency_key: String,
+    user_id: String,
+    action_code: String,
+    state: String,
+    created_at: i64,
+    state_updated_at: i64,
+    ip_address: Option<String>,
+    user_agent: Option<String>,
+    device_id: Option<String>,
+    custom: Option<String>,
+    number_matching: bool,
+    verification_method: Option<String>,
+    output: Option<String>,
+    validated_at: Option<i64>,
+}
+
+impl ActionRow {
+    fn into_action(self) -> Action {
+        Action {
+            state: parse_state(&self.state),
+            custom: self.custom.and_then(|c| serde_json::from_str(&c).ok()),
+            output: self.output.and_then(|c| serde_json::from_str(&c).ok()),
+            tenant_id: self.tenant_id,
+            idempotency_key: self.idempotency_key,
+            user_id: self.user_id,
+            action_code: self.action_code,
+            created_at: self.created_at,
+            state_updated_at: self.state_updated_at,
+            ip_address: self.ip_address,
+            user_agent: self.user_agent,
+            device_id: self.device_id,
+            number_matching: self.number_matching,
+            verification_method: self.verification_method,
+            validated_at: self.validated_at,
+        }
+    }
+}
+
+/// The stored text of an action state back to the state.
+fn parse_state(text: &str) -> ActionState {
+    const ALL: [ActionState; 8] = [
+        ActionState::Allow,
+        ActionState::Block,
+        ActionState::ChallengeRequired,
+        ActionState::ChallengeSucceeded,
+        ActionState::ChallengeFailed,
+        ActionState::ReviewRequired,
+        ActionState::ReviewSucceeded,
+        ActionState::ReviewFailed,
+    ];
+    ALL.into_iter()
+        .find(|state| state.as_str() == text)
+        .unwrap_or(ActionState::ChallengeRequired)
+}
+
+/// A push challenge.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Challenge {
+    /// `challengeId`.
+    pub id: String,
+    /// The tenant.
+    pub tenant_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The action's idempotency key.
+    pub idempotency_key: String,
+    /// The action's code.
+    pub action_code: String,
+    /// Only this authenticator may answer; `None`: any of the user's.
+    pub authenticator_id: Option<String>,
+    /// The number-matching code, if the action uses it.
+    pub verification_code: Option<String>,
+    /// When it was created.
+    pub created_at: i64,
+    /// When it can no longer be answered.
+    pub expires_at: i64,
+    /// When it was answered.
+    pub answered_at: Option<i64>,
+    /// The authenticator that answered.
+    pub answered_by: Option<String>,
+    /// Whether the answer approved it (and the code matched).
+    pub approved: Option<bool>,
+    /// `notMe` or `mistake`.
+    pub decline_reason: Option<String>,
+}
+
+impl Challenge {
+    /// Whether `authenticator` may see and answer it.
+    pub fn is_for(&self, authenticator: &Authenticator) -> bool {
+        self.tenant_id == authenticator.tenant_id
+            && self.user_id == authenticator.user_id
+            && self
+                .authenticator_id
+                .as_ref()
+                .is_none_or(|id| *id == authenticator.id)
+    }
+}
+
+/// A device's answer to a challenge (3.5), already checked for its signature.
+#[derive(Debug, Clone)]
+pub struct Answer<'a> {
+    /// The challenge.
+    pub challenge_id: &'a str,
+    /// The authenticator that signed.
+    pub authenticator: &'a Authenticator,
+    /// Approve or deny.
+    pub approved: bool,
+    /// The code the user typed.
+    pub verification_code: Option<&'a str>,
+    /// Why the user denied.
+    pub decline_reason: Option<DeclineReason>,
+}
+
+/// Why a nonce was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoncePurpose {
+    /// 3.4a: to fetch challenges.
+    Challenge,
+    /// 3.6a: to update the credential.
+    Update,
+}
+
+impl NoncePurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Challenge => "challenge",
+            Self::Update => "update",
+        }
+    }
+}
+
+/// The storage of one server.
+#[derive(Debug, Clone)]
+pub struct Store {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating it and its folder if needed) the SQLite database at `path` and brings
+    /// its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, Error> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Closes the pools.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    // ----- tenants -----
+
+    /// The tenant with this id.
+    pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, Error> {
+        let row = sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.map(TenantRow::into_tenant))
+    }
+
+    /// The tenant with this secret key.
+    pub async fn tenant_by_secret(&self, secret_key: &str) -> Result<Option<Tenant>, Error> {
+        let row = sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE secret_key = ?")
+            .bind(secret_key)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.map(TenantRow::into_tenant))
+    }
+
+    /// The oldest tenant, if any.
+    pub async fn first_tenant(&self) -> Result<Option<Tenant>, Error> {
+        let row =
+            sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants ORDER BY created_at, id LIMIT 1")
+                .fetch_optional(&self.writer)
+                .await?;
+        Ok(row.map(TenantRow::into_tenant))
+    }
+
+    /// Creates the tenant, or updates its secret key and settings when it exists.
+    pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO tenants (id, secret_key, token_secret, number_matching,
+                 challenge_lifetime_ms, credential_lease_ms, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET secret_key = excluded.secret_key,
+                 number_matching = excluded.number_matching,
+                 challenge_lifetime_ms = excluded.challenge_lifetime_ms,
+                 credential_lease_ms = excluded.credential_lease_ms",
+        )
+        .bind(&tenant.id)
+        .bind(&tenant.secret_key)
+        .bind(&tenant.token_secret)
+        .bind(tenant.settings.number_matching)
+        .bind(duration_ms(tenant.settings.challenge_lifetime))
+        .bind(tenant.settings.credential_lease.map(duration_ms))
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    // ----- authenticators -----
+
+    /// Enrolls a key (3.1). Enrolling the same key for the same user again returns the stored
+    /// authenticator (updating its name and push token).
+    pub async fn add_authenticator(
+        &self,
+        tenant: &Tenant,
+        new: NewAuthenticator,
+        now: i64,
+    ) -> Result<Authenticator, Error> {
+        let mut tx = self.writer.begin().await?;
+        let existing = sqlx::query_as::<_, Authenticator>(
+            "SELECT * FROM authenticators WHERE tenant_id = ? AND public_key = ?",
+        )
+        .bind(&tenant.id)
+        .bind(&new.public_key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let expires_at = tenant
+            .settings
+            .credential_lease
+            .map(|lease| now.saturating_add(duration_ms(lease)));
+        let id = match existing {
+            Some(found) if found.user_id != new.user_id => {
+                return Err(Error::invalid_request(
+                    "this key is enrolled for another user",
+                ));
+            }
+            Some(found) if found.is_expired(now) => return Err(Error::InvalidCredential),
+            Some(found) => {
+                sqlx::query(
+                    "UPDATE authenticators SET device_name = COALESCE(?, device_name),
+                         device_platform = COALESCE(?, device_platform),
+                         push_token = COALESCE(?, push_token) WHERE id = ?",
+                )
+                .bind(&new.device_name)
+                .bind(&new.device_platform)
+                .bind(&new.push_token)
+                .bind(&found.id)
+                .execute(&mut *tx)
+                .await?;
+                found.id
+            }
+            None => {
+                let id = new_id();
+                sqlx::query(
+                    "INSERT INTO authenticators (id, tenant_id, user_id, public_key, device_name,
+                         device_platform, push_token, created_at, verified_at, expires_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&id)
+                .bind(&tenant.id)
+                .bind(&new.user_id)
+                .bind(&new.public_key)
+                .bind(&new.device_name)
+                .bind(&new.device_platform)
+                .bind(&new.push_token)
+                .bind(now)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        let stored =
+            sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = ?")
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// The authenticator of this key in this tenant.
+    pub async fn authenticator_by_key(
+        &self,
+        tenant_id: &str,
+        public_key: &str,
+    ) -> Result<Option<Authenticator>, Error> {
+        Ok(sqlx::query_as::<_, Authenticator>(
+            "SELECT * FROM authenticators WHERE tenant_id = ? AND public_key = ?",
+        )
+        .bind(tenant_id)
+        .bind(public_key)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// The user's authenticators, oldest first, expired ones included.
+    pub async fn authenticators_of_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Vec<Authenticator>, Error> {
+        Ok(sqlx::query_as::<_, Authenticator>(
+            "SELECT * FROM authenticators WHERE tenant_id = ? AND user_id = ?
+             ORDER BY created_at, id",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Whether the user has an unexpired authenticator at `now`.
+    pub async fn is_enrolled(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM authenticators WHERE tenant_id = ? AND user_id = ?
+             AND (expires_at IS NULL OR expires_at > ?)",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(count > 0)
+    }
+
+    /// Removes an authenticator of this tenant (and user, when given). `false`: none such.
+    pub async fn delete_authenticator(
+        &self,
+        tenant_id: &str,
+        user_id: Option<&str>,
+        authenticator_id: &str,
+    ) -> Result<bool, Error> {
+        let result = sqlx::query(
+            "DELETE FROM authenticators WHERE tenant_id = ? AND id = ?
+             AND (? IS NULL OR user_id = ?)",
+        )
+        .bind(tenant_id)
+        .bind(authenticator_id)
+        .bind(user_id)
+        .bind(user_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// 3.6b: records a verified update; a new push token replaces the stored one, and
+    /// `renew_until` sets a new lease end.
+    pub async fn update_authenticator(
+        &self,
+        authenticator_id: &str,
+        push_token: Option<&str>,
+        renew_until: Option<i64>,
+        now: i64,
+    ) -> Result<Authenticator, Error> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE authenticators SET push_token = COALESCE(?, push_token),
+                 expires_at = COALESCE(?, expires_at), last_verified_at = ? WHERE id = ?",
+        )
+        .bind(push_token)
+        .bind(renew_until)
+        .bind(now)
+        .bind(authenticator_id)
+        .execute(&mut *tx)
+        .await?;
+        let stored =
+            sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = ?")
+                .bind(authenticator_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(Error::InvalidCredential)?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    // ----- nonces -----
+
+    /// Stores a single-use nonce for an authenticator, and drops its expired ones.
+    pub async fn add_nonce(
+        &self,
+        authenticator_id: &str,
+        purpose: NoncePurpose,
+        message: &str,
+        update_id: Option<&str>,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM nonces WHERE authenticator_id = ? AND expires_at <= ?")
+            .bind(authenticator_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(message)
+        .bind(authenticator_id)
+        .bind(purpose.as_str())
+        .bind(update_id)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unexpired nonces of an authenticator for a purpose, newest first.
+    pub async fn live_nonces(
+        &self,
+        authenticator_id: &str,
+        purpose: NoncePurpose,
+        now: i64,
+    ) -> Result<Vec<String>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT message FROM nonces WHERE authenticator_id = ? AND purpose = ?
+             AND expires_at > ? ORDER BY expires_at DESC LIMIT 16",
+        )
+        .bind(authenticator_id)
+        .bind(purpose.as_str())
+        .bind(now)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The unexpired update nonce (3.6a) with this id: `(authenticator id, message)`.
+    pub async fn update_nonce(
+        &self,
+        update_id: &str,
+        now: i64,
+    ) -> Result<Option<(String, String)>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT authenticator_id, message FROM nonces WHERE update_id = ?
+             AND purpose = 'update' AND expires_at > ?",
+        )
+        .bind(update_id)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// Uses up a nonce. `false`: it was used already (or expired) in the meantime.
+    pub async fn consume_nonce(&self, message: &str, now: i64) -> Result<bool, Error> {
+        let result = sqlx::query("DELETE FROM nonces WHERE message = ? AND expires_at > ?")
+            .bind(message)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    // ----- actions -----
+
+    /// Creates an action in state `CHALLENGE_REQUIRED`, or returns the one with the same
+    /// idempotency key (which must be for the same user and action code).
+    pub async fn track(&self, tenant_id: &str, new: NewAction, now: i64) -> Result<Action, Error> {
+        let mut tx = self.writer.begin().await?;
+        let existing = sqlx::query_as::<_, ActionRow>(
+            "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
+        )
+        .bind(tenant_id)
+        .bind(&new.idempotency_key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            if row.user_id != new.user_id || row.action_code != new.action_code {
+                return Err(Error::invalid_request(
+                    "this idempotencyKey belongs to another user or action",
+                ));
+            }
+            return Ok(row.into_action());
+        }
+        let custom = new.custom.as_ref().map(Value::to_string);
+        sqlx::query(
+            "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
+                 created_at, state_updated_at, ip_address, user_agent, device_id, custom,
+                 number_matching)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(tenant_id)
+        .bind(&new.idempotency_key)
+        .bind(&new.user_id)
+        .bind(&new.action_code)
+        .bind(ActionState::ChallengeRequired.as_str())
+        .bind(now)
+        .bind(now)
+        .bind(&new.ip_address)
+        .bind(&new.user_agent)
+        .bind(&new.device_id)
+        .bind(custom)
+        .bind(new.number_matching)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query_as::<_, ActionRow>(
+            "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
+        )
+        .bind(tenant_id)
+        .bind(&new.idempotency_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.into_action())
+    }
+
+    /// The action with this idempotency key.
+    pub async fn action(
+        &self,
+        tenant_id: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<Action>, Error> {
+        let row = sqlx::query_as::<_, ActionRow>(
+            "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
+        )
+        .bind(tenant_id)
+        .bind(idempotency_key)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(ActionRow::into_action))
+    }
+
+    /// Overrides an action's state (`updateAction`). `false`: no such action.
+    pub async fn set_action_state(
+        &self,
+        tenant_id: &str,
+        idempotency_key: &str,
+        state: ActionState,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let result = sqlx::query(
+            "UPDATE actions SET state = ?, state_updated_at = ?
+             WHERE tenant_id = ? AND idempotency_key = ?",
+        )
+        .bind(state.as_str())
+        .bind(now)
+        .bind(tenant_id)
+        .bind(idempotency_key)
+        .execute(&self.writer)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Marks a succeeded action validated. `true` only the first time, and only in
+    /// `CHALLENGE_SUCCEEDED`.
+    pub async fn validate_once(
+        &self,
+        tenant_id: &str,
+        idempotency_key: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let result = sqlx::query(
+            "UPDATE actions SET validated_at = ? WHERE tenant_id = ? AND idempotency_key = ?
+             AND state = ? AND validated_at IS NULL",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .bind(idempotency_key)
+        .bind(ActionState::ChallengeSucceeded.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    // ----- challenges -----
+
+    /// Creates a push challenge for an action, unless a per-user limit refuses it.
+    pub async fn create_challenge(
+        &self,
+        tenant: &Tenant,
+        action: &Action,
+        authenticator_id: Option<&str>,
+        verification_code: Option<&str>,
+        limits: &RateLimits,
+        now: i64,
+    ) -> Result<Challenge, Error> {
+        let mut tx = self.writer.begin().await?;
+        // 1. Push-fatigue limits, read in the same transaction as the insert.
+        let (open, recent): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(answered_at IS NULL AND expires_at > ?), 0),
+                    COALESCE(SUM(created_at > ?), 0)
+             FROM challenges WHERE tenant_id = ? AND user_id = ?",
+        )
+        .bind(now)
+        .bind(now.saturating_sub(duration_ms(limits.window)))
+        .bind(&tenant.id)
+        .bind(&action.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if open >= i64::from(limits.max_open_challenges) {
+            return Err(Error::RateLimited {
+                reason: "too many open challenges for this user",
+            });
+        }
+        if recent >= i64::from(limits.max_recent_challenges) {
+            return Err(Error::RateLimited {
+                reason: "too many recent challenges for this user",
+            });
+        }
+        let last_not_me: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(answered_at) FROM challenges WHERE tenant_id = ? AND user_id = ?
+             AND decline_reason = 'notMe'",
+        )
+        .bind(&tenant.id)
+        .bind(&action.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if last_not_me
+            .is_some_and(|at| at > now.saturating_sub(duration_ms(limits.not_me_cooldown)))
+        {
+            return Err(Error::RateLimited {
+                reason: "a recent sign-in was declined as \"it wasn't me\"; try again later",
+            });
+        }
+        // 2. The challenge itself.
+        let id = new_id();
+        let expires_at = now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
+        sqlx::query(
+            "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
+                 authenticator_id, verification_code, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&tenant.id)
+        .bind(&action.user_id)
+        .bind(&action.idempotency_key)
+        .bind(&action.action_code)
+        .bind(authenticator_id)
+        .bind(verification_code)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        let challenge = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(challenge)
+    }
+
+    /// The challenge with this id in this tenant.
+    pub async fn challenge(
+        &self,
+        tenant_id: &str,
+        challenge_id: &str,
+    ) -> Result<Option<Challenge>, Error> {
+        Ok(sqlx::query_as::<_, Challenge>(
+            "SELECT * FROM challenges WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(tenant_id)
+        .bind(challenge_id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// The oldest unanswered, unexpired challenge `authenticator` may answer.
+    pub async fn pending_challenge(
+        &self,
+        authenticator: &Authenticator,
+        now: i64,
+    ) -> Result<Option<Challenge>, Error> {
+        Ok(sqlx::query_as::<_, Challenge>(
+            "SELECT * FROM challenges WHERE tenant_id = ? AND user_id = ?
+             AND (authenticator_id IS NULL OR authenticator_id = ?)
+             AND answered_at IS NULL AND expires_at > ?
+             ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(&authenticator.tenant_id)
+        .bind(&authenticator.user_id)
+        .bind(&authenticator.id)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// Records a device's answer, atomically: of concurrent answers to one challenge exactly
+    /// one is recorded; the others get `challenge_already_answered`. Returns the answered
+    /// challenge (its `approved` tells whether the action succeeded).
+    pub async fn answer_challenge(
+        &self,
+        answer: &Answer<'_>,
+        now: i64,
+    ) -> Result<Challenge, Error> {
+        let mut tx = self.writer.begin().await?;
+        // 1. The challenge must exist, be addressed to this authenticator, be open and live.
+        let challenge = sqlx::query_as::<_, Challenge>(
+            "SELECT * FROM challenges WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(&answer.authenticator.tenant_id)
+        .bind(answer.challenge_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .filter(|c| c.is_for(answer.authenticator))
+        .ok_or(Error::ChallengeNotFound)?;
+        if challenge.answered_at.is_some() {
+            return Err(Error::ChallengeAlreadyAnswered);
+        }
+        if challenge.expires_at <= now {
+            return Err(Error::ChallengeExpired);
+        }
+        // 2. Number matching (8.3): approving needs the right code; a wrong or missing one
+        //    fails the challenge.
+        let code_ok = match &challenge.verification_code {
+            None => true,
+            Some(expected) => answer.verification_code.map(str::trim) == Some(expected.as_str()),
+        };
+        let succeeded = answer.approved && code_ok;
+        let decline_reason = if answer.approved {
+            None
+        } else {
+            answer.decline_reason.map(|reason| match reason {
+                DeclineReason::NotMe => "notMe",
+                _ => "mistake",
+            })
+        };
+        // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
+        let claimed = sqlx::query(
+            "UPDATE challenges SET answered_at = ?, answered_by = ?, approved = ?,
+                 decline_reason = ? WHERE id = ? AND answered_at IS NULL",
+        )
+        .bind(now)
+        .bind(&answer.authenticator.id)
+        .bind(succeeded)
+        .bind(decline_reason)
+        .bind(&challenge.id)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Err(Error::ChallengeAlreadyAnswered);
+        }
+        // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
+        let state = if succeeded {
+            ActionState::ChallengeSucceeded
+        } else {
+            ActionState::ChallengeFailed
+        };
+        let output =
+            decline_reason.map(|reason| serde_json::json!({ "declineReason": reason }).to_string());
+        sqlx::query(
+            "UPDATE actions SET state = ?, state_updated_at = ?, verification_method = 'PUSH',
+                 output = COALESCE(?, output) WHERE tenant_id = ? AND idempotency_key = ?",
+        )
+        .bind(state.as_str())
+        .bind(now)
+        .bind(output)
+        .bind(&challenge.tenant_id)
+        .bind(&challenge.idempotency_key)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE authenticators SET last_verified_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(&answer.authenticator.id)
+            .execute(&mut *tx)
+            .await?;
+        let answered = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
+            .bind(&challenge.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(answered)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: String,
+    secret_key: String,
+    token_secret: Vec<u8>,
+    number_matching: bool,
+    challenge_lifetime_ms: i64,
+    credential_lease_ms: Option<i64>,
+}
+
+impl TenantRow {
+    fn into_tenant(self) -> Tenant {
+        let ms = |value: i64| Duration::from_millis(u64::try_from(value).unwrap_or(0));
+        Tenant {
+            id: self.id,
+            secret_key: self.secret_key,
+            token_secret: self.token_secret,
+            settings: TenantSettings {
+                number_matching: self.number_matching,
+                challenge_lifetime: ms(self.challenge_lifetime_ms),
+                credential_lease: self.credential_lease_ms.map(ms),
+            },
+        }
+    }
+}
+
+/// A new random id (UUID v4 text).
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
