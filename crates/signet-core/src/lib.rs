@@ -8,11 +8,13 @@
 //!   ([`Engine`]).
 
 pub mod accounts;
+pub mod client;
 pub mod clock;
 mod error;
 pub mod keys;
 
 pub use accounts::{Account, AccountId, AccountStore};
+pub use client::{Client, ClientOptions};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::Error;
 pub use keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription, KeyringKeyStore, MemoryKeyStore};
