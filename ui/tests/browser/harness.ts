@@ -109,7 +109,13 @@ export async function cspViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(screenshotDir, { recursive: true });
   const path = resolve(screenshotDir, `${name}.png`);
+  // Chromium's full-page capture keeps the window's height for fixed and sticky elements (the
+  // tab bar would land mid-page), so grow the window to the page for the shot instead.
+  const size = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  if (size && height > size.height) await page.setViewportSize({ width: size.width, height });
   await page.screenshot({ path, fullPage: true });
+  if (size && height > size.height) await page.setViewportSize(size);
   return path;
 }
 
