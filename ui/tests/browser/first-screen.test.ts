@@ -30,6 +30,17 @@ describe("the built UI in Chromium", () => {
     await page.close();
   });
 
+  it("runs under the app's Content-Security-Policy, which reports inline styles", async () => {
+    const page = await browser.newPage({ viewport: phone });
+    await openApp(page, url, shellMock, {});
+    await page.getByRole("heading", { name: "No accounts yet" }).waitFor();
+    expect(await cspViolations(page)).toEqual([]);
+    await page.evaluate(() => document.body.setAttribute("style", "color: red"));
+    await page.waitForFunction(() => window.TauriMocks.violations.length > 0);
+    expect((await cspViolations(page))[0]).toMatch(/^style-src/);
+    await page.close();
+  });
+
   it("follows the system's dark theme", async () => {
     const page = await browser.newPage({ viewport: phone, colorScheme: "dark" });
     await openApp(page, url, shellMock, { version: "1.2.3" });
