@@ -10,14 +10,20 @@
 pub mod accounts;
 pub mod client;
 pub mod clock;
+pub mod engine;
 mod error;
 pub mod keys;
 
 pub use accounts::{Account, AccountId, AccountStore};
 pub use client::{Client, ClientOptions};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use engine::{
+    Answer, Challenge, Decision, Delivery, Engine, EngineConfig, EnrollOptions, Event, Removal,
+    UserVerifier, WatchOptions, Watcher,
+};
 pub use error::Error;
 pub use keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription, KeyringKeyStore, MemoryKeyStore};
+pub use signet_protocol::{DeclineReason, EnrollmentLink};
 
 /// `N` random bytes from the OS as lowercase hex.
 pub(crate) fn random_hex<const N: usize>() -> String {

@@ -1,0 +1,573 @@
+//! The challenge engine: enrollment, watching for challenges, answers, removal, keep-alive.
+//!
+//! One [`Engine`] per app. It owns the accounts, the key store, the pending challenges and
+//! one HTTP client per server. The shell calls its methods from commands and runs
+//! [`Engine::run`] in a background task to receive [`Event`]s.
+
+mod challenge;
+mod verify;
+mod watch;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use signet_protocol::{
+    AddCredentialRequest, AnswerChallengeRequest, DevicePlatform, EnrollmentLink, ErrorCode,
+    RemoveCredentialRequest, UpdateCredentialRequest, UpdateCredentialResponse,
+    time_window_message,
+};
+use tokio::sync::{Notify, mpsc};
+use tokio::task::{AbortHandle, JoinSet};
+
+use challenge::PendingSet;
+pub use challenge::{Answer, Challenge, DEFAULT_CHALLENGE_LIFETIME_SECS, Decision};
+pub use verify::{NoUserVerification, UserVerifier, VerificationFailed};
+use watch::Fetched;
+pub use watch::{Delivery, Event, Step, WatchOptions, Watcher, backoff};
+
+use crate::Error;
+use crate::accounts::{Account, AccountId, AccountStore};
+use crate::client::{Client, ClientOptions};
+use crate::clock::{Clock, SystemClock};
+use crate::keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription};
+
+/// Everything an [`Engine`] is built from.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The app's data folder (the accounts file lives there).
+    pub data_dir: PathBuf,
+    /// Where the keys are.
+    pub keys: Arc<dyn DeviceKeyStore>,
+    /// The user-verification hook (biometric).
+    pub verifier: Arc<dyn UserVerifier>,
+    /// "Now", for expiries and timestamps.
+    pub clock: Arc<dyn Clock>,
+    /// The `deviceName` sent at enrollment.
+    pub device_name: Option<String>,
+    /// The `devicePlatform` sent at enrollment.
+    pub device_platform: DevicePlatform,
+    /// Limits of the HTTP clients.
+    pub client: ClientOptions,
+    /// Timing of the watch loop.
+    pub watch: WatchOptions,
+}
+
+impl EngineConfig {
+    /// Defaults: system clock, no user verification, this OS's platform name, default limits.
+    pub fn new(data_dir: impl Into<PathBuf>, keys: Arc<dyn DeviceKeyStore>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            keys,
+            verifier: Arc::new(NoUserVerification),
+            clock: Arc::new(SystemClock),
+            device_name: None,
+            device_platform: this_platform(),
+            client: ClientOptions::default(),
+            watch: WatchOptions::default(),
+        }
+    }
+}
+
+/// The `devicePlatform` of the OS this is built for.
+pub fn this_platform() -> DevicePlatform {
+    if cfg!(target_os = "ios") {
+        DevicePlatform::Ios
+    } else if cfg!(target_os = "android") {
+        DevicePlatform::Android
+    } else if cfg!(target_os = "macos") {
+        DevicePlatform::Macos
+    } else if cfg!(target_os = "windows") {
+        DevicePlatform::Windows
+    } else {
+        DevicePlatform::Linux
+    }
+}
+
+/// Options of an enrollment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnrollOptions {
+    /// Ask for user verification (biometric) before every approval with this account.
+    pub require_biometric: bool,
+}
+
+/// What [`Engine::remove`] did. The local key and account are gone in every case.
+#[derive(Debug)]
+pub struct Removal {
+    /// The account removed.
+    pub account: Account,
+    /// Why the server did not confirm the removal, if it did not (the local key is deleted
+    /// anyway, as Authsignal's SDKs do).
+    pub server_error: Option<Error>,
+}
+
+/// The device: accounts, keys, pending challenges. Share it in an `Arc`.
+#[derive(Debug)]
+pub struct Engine {
+    keys: Arc<dyn DeviceKeyStore>,
+    verifier: Arc<dyn UserVerifier>,
+    clock: Arc<dyn Clock>,
+    store: AccountStore,
+    accounts: Mutex<Vec<Account>>,
+    pending: Mutex<PendingSet>,
+    clients: Mutex<HashMap<(String, String), Client>>,
+    device_name: Option<String>,
+    device_platform: DevicePlatform,
+    client_options: ClientOptions,
+    watch: WatchOptions,
+    accounts_changed: Notify,
+}
+
+/// Locks a mutex, ignoring poisoning (every critical section leaves data consistent).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs a blocking call (key store, user verification) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| Error::TaskFailed)?
+}
+
+impl Engine {
+    /// Opens the engine: reads the accounts file (see [`AccountStore::load`] for what a
+    /// damaged file does).
+    pub fn open(config: EngineConfig) -> Result<Self, Error> {
+        let store = AccountStore::in_folder(&config.data_dir);
+        let accounts = store.load()?;
+        Ok(Self {
+            keys: config.keys,
+            verifier: config.verifier,
+            clock: config.clock,
+            store,
+            accounts: Mutex::new(accounts),
+            pending: Mutex::new(PendingSet::default()),
+            clients: Mutex::new(HashMap::new()),
+            device_name: config.device_name,
+            device_platform: config.device_platform,
+            client_options: config.client,
+            watch: config.watch,
+            accounts_changed: Notify::new(),
+        })
+    }
+
+    /// The enrolled accounts, oldest first.
+    pub fn accounts(&self) -> Vec<Account> {
+        lock(&self.accounts).clone()
+    }
+
+    /// One account.
+    pub fn account(&self, id: &AccountId) -> Option<Account> {
+        lock(&self.accounts).iter().find(|a| &a.id == id).cloned()
+    }
+
+    /// The pending challenges, oldest first (expired ones dropped first).
+    pub fn pending(&self) -> Vec<Challenge> {
+        self.prune_expired();
+        lock(&self.pending).list()
+    }
+
+    /// What the key store is.
+    pub fn key_store(&self) -> KeyStoreDescription {
+        self.keys.describe()
+    }
+
+    /// Whether this device can verify the user (so accounts may require it).
+    pub fn user_verification_available(&self) -> bool {
+        self.verifier.is_available()
+    }
+
+    /// The watch loop's timing.
+    pub fn watch_options(&self) -> &WatchOptions {
+        &self.watch
+    }
+
+    /// The client of a server and tenant (one per pair, reused).
+    fn client(&self, base_url: &url::Url, tenant_id: &str) -> Result<Client, Error> {
+        let key = (base_url.as_str().to_owned(), tenant_id.to_owned());
+        if let Some(client) = lock(&self.clients).get(&key) {
+            return Ok(client.clone());
+        }
+        let client = Client::with_options(base_url, tenant_id, self.client_options.clone())?;
+        lock(&self.clients).insert(key, client.clone());
+        Ok(client)
+    }
+
+    fn account_or_err(&self, id: &AccountId) -> Result<Account, Error> {
+        self.account(id)
+            .ok_or_else(|| Error::UnknownAccount { id: id.clone() })
+    }
+
+    /// Signs `message` with an account's key, on a blocking thread.
+    async fn sign(&self, alias: &KeyAlias, message: String) -> Result<String, Error> {
+        let keys = Arc::clone(&self.keys);
+        let alias = alias.clone();
+        blocking(move || keys.sign(&alias, message.as_bytes()))
+            .await
+            .map(|signature| signature.to_base64())
+    }
+
+    /// Applies `change` to the accounts and saves them; on a save error nothing changes.
+    fn update_accounts(&self, change: impl FnOnce(&mut Vec<Account>)) -> Result<(), Error> {
+        let mut accounts = lock(&self.accounts);
+        let mut next = accounts.clone();
+        change(&mut next);
+        self.store.save(&next)?;
+        *accounts = next;
+        Ok(())
+    }
+
+    /// Enrolls a new account from a link (protocol 8.1, then 3.1): a new key, its public
+    /// half posted with the link's token, the account saved.
+    pub async fn enroll(
+        &self,
+        link: &EnrollmentLink,
+        options: EnrollOptions,
+    ) -> Result<Account, Error> {
+        // 1. The link's server must be https (or loopback), and verification possible if
+        //    asked for.
+        let client = self.client(&link.base_url, &link.tenant_id)?;
+        if options.require_biometric && !self.verifier.is_available() {
+            return Err(Error::UserVerificationUnavailable);
+        }
+        // 2. A new key in the store; only its public half comes back.
+        let alias = KeyAlias::generate();
+        let keys = Arc::clone(&self.keys);
+        let create_alias = alias.clone();
+        let public_key = blocking(move || keys.create(&create_alias)).await?;
+        // 3. 3.1 add credential, with the track token as Bearer.
+        let request = AddCredentialRequest {
+            public_key: public_key.to_spki_base64(),
+            device_name: self.device_name.clone(),
+            device_platform: Some(self.device_platform.as_str().to_owned()),
+            push_token: None,
+        };
+        let credential = match client.add_credential(&link.token, &request).await {
+            Ok(credential) => credential,
+            Err(error) => {
+                // The key was never enrolled anywhere: delete it.
+                let keys = Arc::clone(&self.keys);
+                let _ = blocking(move || keys.delete(&alias)).await;
+                return Err(error);
+            }
+        };
+        // 4. The account, saved. (If saving fails the key is kept: the server knows it.)
+        let account = Account {
+            id: AccountId::generate(),
+            base_url: link.base_url.clone(),
+            tenant_id: link.tenant_id.clone(),
+            user_label: link.user.clone(),
+            issuer: link.issuer.clone(),
+            user_id: credential.user_id,
+            authenticator_id: credential.user_authenticator_id,
+            key_alias: alias,
+            public_key,
+            require_biometric: options.require_biometric,
+            created_at: self.clock.now(),
+            last_used_at: None,
+        };
+        self.update_accounts(|accounts| accounts.push(account.clone()))?;
+        self.accounts_changed.notify_one();
+        Ok(account)
+    }
+
+    /// Enrolls an existing account's key again with a new link's token (3.1 is idempotent
+    /// for the same key): e.g. after the credential was removed on the server.
+    pub async fn reenroll(&self, id: &AccountId, link: &EnrollmentLink) -> Result<Account, Error> {
+        let account = self.account_or_err(id)?;
+        let client = self.client(&link.base_url, &link.tenant_id)?;
+        let request = AddCredentialRequest {
+            public_key: account.public_key.to_spki_base64(),
+            device_name: self.device_name.clone(),
+            device_platform: Some(self.device_platform.as_str().to_owned()),
+            push_token: None,
+        };
+        let credential = client.add_credential(&link.token, &request).await?;
+        let mut updated = account;
+        updated.base_url = link.base_url.clone();
+        updated.tenant_id.clone_from(&link.tenant_id);
+        updated.user_id = credential.user_id;
+        updated.authenticator_id = credential.user_authenticator_id;
+        let saved = updated.clone();
+        self.update_accounts(|accounts| {
+            if let Some(slot) = accounts.iter_mut().find(|a| a.id == saved.id) {
+                *slot = saved;
+            }
+        })?;
+        self.accounts_changed.notify_one();
+        Ok(updated)
+    }
+
+    /// Sets whether approving with an account needs user verification first.
+    pub fn set_require_biometric(&self, id: &AccountId, require: bool) -> Result<Account, Error> {
+        if require && !self.verifier.is_available() {
+            return Err(Error::UserVerificationUnavailable);
+        }
+        self.account_or_err(id)?;
+        self.update_accounts(|accounts| {
+            if let Some(account) = accounts.iter_mut().find(|a| &a.id == id) {
+                account.require_biometric = require;
+            }
+        })?;
+        self.account_or_err(id)
+    }
+
+    /// One fetch of an account's pending challenge (3.4a nonce, signed, 3.4b with optional
+    /// `wait`), offered to the pending set.
+    pub(crate) async fn fetch(
+        &self,
+        account: &Account,
+        wait: Option<Duration>,
+    ) -> Result<Fetched, Error> {
+        let client = self.client(&account.base_url, &account.tenant_id)?;
+        // 1. 3.4a: a single-use nonce.
+        let nonce = client.challenge_nonce(&account.public_key).await?;
+        // 2. Its signature, by the account's key.
+        let keys = Arc::clone(&self.keys);
+        let alias = account.key_alias.clone();
+        let signature = blocking(move || keys.sign(&alias, nonce.message.as_bytes())).await?;
+        // 3. 3.4b (8.2 with `wait`).
+        let wire = client
+            .pending_challenge(&account.public_key, &signature, wait)
+            .await?;
+        // 4. Parsed once; new, known, or nothing.
+        let now = self.clock.now();
+        let Some(challenge) = Challenge::from_wire(&account.id, wire, now) else {
+            return Ok(Fetched::Nothing);
+        };
+        let mut pending = lock(&self.pending);
+        if pending.offer(&challenge, now) {
+            Ok(Fetched::New(challenge))
+        } else if pending.knows(&challenge.id) || challenge.is_expired(now) {
+            Ok(Fetched::Known)
+        } else {
+            Ok(Fetched::Nothing)
+        }
+    }
+
+    /// Asks the server once, without waiting, whether a challenge is pending for an account
+    /// (for a one-shot device such as `signet-cli approve`). Returns it if it is pending.
+    pub async fn check_now(&self, id: &AccountId) -> Result<Option<Challenge>, Error> {
+        let account = self.account_or_err(id)?;
+        match self.fetch(&account, None).await? {
+            Fetched::New(challenge) => Ok(Some(challenge)),
+            Fetched::Known | Fetched::Nothing => Ok(lock(&self.pending)
+                .list()
+                .into_iter()
+                .find(|challenge| &challenge.account_id == id)),
+        }
+    }
+
+    /// Drops expired challenges and returns an event for each.
+    pub(crate) fn prune_expired(&self) -> Vec<Event> {
+        let now = self.clock.now();
+        let expired = lock(&self.pending).prune(now);
+        let mut pending = lock(&self.pending);
+        expired
+            .into_iter()
+            .map(|challenge| {
+                pending.finish(&challenge.id);
+                Event::ChallengeExpired {
+                    account_id: challenge.account_id,
+                    challenge_id: challenge.id,
+                }
+            })
+            .collect()
+    }
+
+    /// Answers a pending challenge (3.5): approve (after user verification when the account
+    /// asks for it, with the number when the challenge asks for one) or deny. Returns the
+    /// server's `isVerified`.
+    ///
+    /// A challenge answered, expired or refused by the server leaves the pending set; after
+    /// a network error it stays, so the user can try again.
+    pub async fn answer(&self, challenge_id: &str, answer: Answer) -> Result<bool, Error> {
+        let now = self.clock.now();
+        // 1. A pending, unexpired challenge.
+        let challenge = lock(&self.pending)
+            .get(challenge_id)
+            .cloned()
+            .ok_or_else(|| Error::UnknownChallenge {
+                id: challenge_id.to_owned(),
+            })?;
+        if challenge.is_expired(now) {
+            lock(&self.pending).finish(challenge_id);
+            return Err(Error::ChallengeExpired {
+                id: challenge_id.to_owned(),
+            });
+        }
+        let account = self.account_or_err(&challenge.account_id)?;
+        let approve = answer.decision == Decision::Approve;
+        // 2. Number matching (8.3): approving needs the number.
+        let verification_code = answer
+            .verification_code
+            .map(|code| code.trim().to_owned())
+            .filter(|code| !code.is_empty());
+        if approve && challenge.verification_code_required && verification_code.is_none() {
+            return Err(Error::VerificationCodeRequired);
+        }
+        // 3. User verification before the key signs an approval.
+        if approve && account.require_biometric {
+            if !self.verifier.is_available() {
+                return Err(Error::UserVerificationUnavailable);
+            }
+            let verifier = Arc::clone(&self.verifier);
+            let reason = format!("Approve sign-in to {}", account.display_name());
+            blocking(move || {
+                verifier
+                    .verify(&reason)
+                    .map_err(|VerificationFailed| Error::UserVerificationFailed)
+            })
+            .await?;
+        }
+        // 4. The signature over the challengeId, and 3.5.
+        let signature = self.sign(&account.key_alias, challenge.id.clone()).await?;
+        let decline_reason = match answer.decision {
+            Decision::Approve => None,
+            Decision::Deny { reason } => reason,
+        };
+        let request = AnswerChallengeRequest {
+            challenge_id: challenge.id.clone(),
+            public_key: account.public_key.to_spki_base64(),
+            approved: approve,
+            signature,
+            verification_code: if approve { verification_code } else { None },
+            decline_reason,
+        };
+        let client = self.client(&account.base_url, &account.tenant_id)?;
+        match client.answer_challenge(&request).await {
+            Ok(response) => {
+                lock(&self.pending).finish(&challenge.id);
+                let used = self.clock.now();
+                let _ = self.update_accounts(|accounts| {
+                    if let Some(account) = accounts.iter_mut().find(|a| a.id == account.id) {
+                        account.last_used_at = Some(used);
+                    }
+                });
+                Ok(response.is_verified)
+            }
+            Err(error) => {
+                if matches!(
+                    error.error_code(),
+                    Some(
+                        ErrorCode::ChallengeNotFound
+                            | ErrorCode::ChallengeExpired
+                            | ErrorCode::ChallengeAlreadyAnswered
+                            | ErrorCode::InvalidCredential
+                    )
+                ) {
+                    lock(&self.pending).finish(&challenge.id);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Removes an account: 3.3 on the server (signed time window), then the local key and
+    /// the account, even when the server call failed.
+    pub async fn remove(&self, id: &AccountId) -> Result<Removal, Error> {
+        let account = self.account_or_err(id)?;
+        // 1. 3.3 remove credential, signed over the current time window.
+        let message = time_window_message(self.clock.now());
+        let server = async {
+            let signature = self.sign(&account.key_alias, message).await?;
+            let client = self.client(&account.base_url, &account.tenant_id)?;
+            client
+                .remove_credential(&RemoveCredentialRequest {
+                    public_key: account.public_key.to_spki_base64(),
+                    signature,
+                })
+                .await
+        };
+        let server_error = server.await.err();
+        if let Some(error) = &server_error {
+            tracing::warn!(%error, "the server did not confirm the removal; deleting locally");
+        }
+        // 2. The local key, whatever the server said.
+        let keys = Arc::clone(&self.keys);
+        let alias = account.key_alias.clone();
+        blocking(move || keys.delete(&alias)).await?;
+        // 3. The account and its challenges.
+        self.update_accounts(|accounts| accounts.retain(|a| &a.id != id))?;
+        lock(&self.pending).forget_account(id);
+        self.accounts_changed.notify_one();
+        Ok(Removal {
+            account,
+            server_error,
+        })
+    }
+
+    /// Keep-alive: renews the credential's lease on the server (3.6a, then 3.6b with
+    /// `resetExpiry: true`).
+    pub async fn keep_alive(&self, id: &AccountId) -> Result<UpdateCredentialResponse, Error> {
+        let account = self.account_or_err(id)?;
+        let client = self.client(&account.base_url, &account.tenant_id)?;
+        // 1. 3.6a: a nonce and its challenge id.
+        let nonce = client.update_nonce(&account.public_key).await?;
+        // 2. Signed, and 3.6b.
+        let signature = self.sign(&account.key_alias, nonce.message).await?;
+        client
+            .update_credential(&UpdateCredentialRequest {
+                challenge_id: nonce.challenge_id,
+                public_key: account.public_key.to_spki_base64(),
+                signature,
+                push_token: None,
+                reset_expiry: Some(true),
+            })
+            .await
+    }
+
+    /// Watches every account until `events` is closed (or this future is dropped), sending
+    /// [`Event`]s. Accounts enrolled or removed meanwhile are picked up. Run it in a task.
+    pub async fn run(self: Arc<Self>, events: mpsc::Sender<Event>) {
+        let mut tasks = JoinSet::new();
+        let mut watching: HashMap<AccountId, AbortHandle> = HashMap::new();
+        loop {
+            // 1. One watch loop per account; stopped ones for removed accounts.
+            let ids: Vec<AccountId> = self.accounts().into_iter().map(|a| a.id).collect();
+            watching.retain(|id, task| {
+                let keep = ids.contains(id) && !task.is_finished();
+                if !keep {
+                    task.abort();
+                }
+                keep
+            });
+            for id in ids {
+                if watching.contains_key(&id) {
+                    continue;
+                }
+                let engine = Arc::clone(&self);
+                let events = events.clone();
+                let handle = tasks.spawn(watch_loop(engine, id.clone(), events));
+                watching.insert(id, handle);
+            }
+            // 2. Until the accounts change or nobody listens.
+            tokio::select! {
+                () = self.accounts_changed.notified() => {}
+                () = events.closed() => break,
+                Some(_) = tasks.join_next() => {}
+            }
+        }
+    }
+}
+
+/// The loop of one account: step, send, sleep.
+async fn watch_loop(engine: Arc<Engine>, id: AccountId, events: mpsc::Sender<Event>) {
+    let mut watcher = Watcher::new(id);
+    loop {
+        let step = watcher.step(&engine).await;
+        for event in step.events {
+            if events.send(event).await.is_err() {
+                return;
+            }
+        }
+        if step.stop {
+            return;
+        }
+        tokio::time::sleep(step.next_delay).await;
+    }
+}
