@@ -79,6 +79,7 @@ pub struct RunningServer {
     /// The database file.
     pub db_path: PathBuf,
     store: Store,
+    notifier: Arc<Notifier>,
     clock: Arc<dyn Clock>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -115,6 +116,12 @@ impl RunningServer {
             tenant_id: tenant.id,
             secret_key: tenant.secret_key,
         })
+    }
+
+    /// How many requests are in a long-poll (8.2) right now. Lets a test wait, without
+    /// timing guesses, until its long-poll is parked before it creates the event.
+    pub fn long_polls_waiting(&self) -> usize {
+        self.notifier.waiting()
     }
 
     /// The server's storage, for tests that look behind the API.
@@ -179,9 +186,10 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         .clone()
         .unwrap_or_else(|| format!("http://{addr}/v1"));
     let (stop, shutting_down) = watch::channel(false);
+    let notifier = Arc::new(Notifier::default());
     let state = AppState {
         store: store.clone(),
-        notifier: Arc::new(Notifier::default()),
+        notifier: Arc::clone(&notifier),
         long_poll: config.long_poll,
         rate_limits: config.rate_limits,
         clock: Arc::clone(&config.clock),
@@ -205,6 +213,7 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         tenant_created,
         db_path,
         store,
+        notifier,
         clock: config.clock,
         stop: Some(stop),
         task: Some(task),

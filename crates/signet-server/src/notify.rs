@@ -37,6 +37,12 @@ impl Notifier {
             .subscribe()
     }
 
+    /// How many requests are subscribed (waiting in a long-poll, or about to) right now.
+    pub fn waiting(&self) -> usize {
+        let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
+        topics.values().map(watch::Sender::receiver_count).sum()
+    }
+
     /// Wakes every waiter of `topic`.
     pub fn notify(&self, topic: &Topic) {
         let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);

@@ -213,10 +213,12 @@ pub(crate) async fn pending_challenge(
     // 2. Subscribe before reading, so a challenge created meanwhile wakes us (8.2).
     let wait = wait_for(&state, query.wait);
     let deadline = tokio::time::Instant::now() + wait.unwrap_or_default();
-    let mut topic = state.notifier.subscribe(Topic::User(
-        authenticator.tenant_id.clone(),
-        authenticator.user_id.clone(),
-    ));
+    let mut topic = wait.map(|_| {
+        state.notifier.subscribe(Topic::User(
+            authenticator.tenant_id.clone(),
+            authenticator.user_id.clone(),
+        ))
+    });
     loop {
         if let Some(challenge) = state
             .store
@@ -247,10 +249,10 @@ pub(crate) async fn pending_challenge(
                 verification_code_required: challenge.verification_code.as_ref().map(|_| true),
             }));
         }
-        if wait.is_none() {
+        let Some(topic) = topic.as_mut() else {
             break;
-        }
-        match wait_once(&state, &mut topic, deadline).await {
+        };
+        match wait_once(&state, topic, deadline).await {
             Woken::Changed => {}
             Woken::TimedOut | Woken::ShuttingDown => break,
         }

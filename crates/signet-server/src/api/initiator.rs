@@ -129,9 +129,11 @@ pub(crate) async fn verify(
     let wait = wait_for(&state, body.wait.or(query.wait));
     let deadline = tokio::time::Instant::now() + wait.unwrap_or_default();
     // 1. Subscribe before reading, so an answer given meanwhile wakes us.
-    let mut topic = state
-        .notifier
-        .subscribe(Topic::Challenge(body.challenge_id.clone()));
+    let mut topic = wait.map(|_| {
+        state
+            .notifier
+            .subscribe(Topic::Challenge(body.challenge_id.clone()))
+    });
     loop {
         let now = state.now();
         // 2. Only a challenge of the token's own action.
@@ -161,15 +163,15 @@ pub(crate) async fn verify(
                 access_token: None,
             }));
         }
-        if wait.is_none() {
+        let Some(topic) = topic.as_mut() else {
             break;
-        }
+        };
         // 3. Wake at the change, the deadline, or the challenge's expiry.
         let until_expiry = Duration::from_millis(
             u64::try_from(challenge.expires_at.saturating_sub(now)).unwrap_or(0),
         );
         let wake = deadline.min(tokio::time::Instant::now() + until_expiry);
-        match wait_once(&state, &mut topic, wake).await {
+        match wait_once(&state, topic, wake).await {
             Woken::Changed => {}
             Woken::TimedOut if wake < deadline => {}
             Woken::TimedOut | Woken::ShuttingDown => break,
