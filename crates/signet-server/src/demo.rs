@@ -5,7 +5,7 @@
 //! runs the initiator side of section 4 with Authsignal's browser SDK. Nothing here reaches
 //! into the server's storage, so the same routes would work against Authsignal's hosted API.
 //!
-//! Mount [`router`] under `/demo`. Routes, relative to that:
+//! [`router`] holds these routes under `/demo`; merge it into the server's router:
 //!
 //! | route | body | answer |
 //! |---|---|---|
@@ -21,6 +21,7 @@
 //! 4xx, a push server that cannot be reached or refuses the secret key is a 502, never a 500.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -55,7 +56,7 @@ pub const PAYMENT_ACTION: &str = "approvePayment";
 pub const DEFAULT_DIST_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/dist");
 
 /// The track token's lifetime (protocol.md section 6).
-const TRACK_TOKEN_LIFETIME: Duration = Duration::from_mins(10);
+const TRACK_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
 /// How long one call to the push server may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest request body the demo routes read.
@@ -106,10 +107,46 @@ impl DemoConfig {
             tenant_id: tenant_id.into(),
             secret_key: secret_key.into(),
             issuer: "Signet demo".to_owned(),
-            challenge_lifetime: Duration::from_mins(2),
+            challenge_lifetime: Duration::from_secs(120),
             dist_dir: PathBuf::from(DEFAULT_DIST_DIR),
         }
     }
+}
+
+impl DemoConfig {
+    /// The demo of a server listening on `addr` whose devices use `public_base_url` (ends in
+    /// `/v1`; when it is not a URL, the listener's own address is used). The backend calls the
+    /// server on loopback when it listens on all interfaces.
+    pub fn for_listener(
+        addr: SocketAddr,
+        public_base_url: &str,
+        tenant_id: impl Into<String>,
+        secret_key: impl Into<String>,
+    ) -> Self {
+        let api_url = listener_url(addr, "/v1");
+        let public_url = Url::parse(public_base_url).unwrap_or_else(|_| api_url.clone());
+        Self {
+            public_url,
+            ..Self::new(api_url, tenant_id, secret_key)
+        }
+    }
+}
+
+/// The demo page's address on a server listening on `addr`, for people to open
+/// (loopback when it listens on all interfaces).
+pub fn page_url(addr: SocketAddr) -> Url {
+    listener_url(addr, "/demo/")
+}
+
+/// `http://<addr><path>`, with an unspecified address (`0.0.0.0`, `::`) replaced by loopback.
+fn listener_url(addr: SocketAddr, path: &str) -> Url {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let text = format!("http://{}{path}", SocketAddr::new(ip, addr.port()));
+    Url::parse(&text).expect("a socket address and an absolute path make a valid http URL")
 }
 
 impl fmt::Debug for DemoConfig {
@@ -132,7 +169,8 @@ struct Demo {
     http: reqwest::Client,
 }
 
-/// The demo's routes, to be mounted with `Router::nest("/demo", demo::router(config))`.
+/// The demo's routes, all under `/demo` (the page at both `/demo` and `/demo/`), to be merged
+/// into the server's router with `Router::merge`.
 pub fn router(config: DemoConfig) -> Router {
     let http = reqwest::Client::builder()
         .timeout(UPSTREAM_TIMEOUT)
@@ -151,12 +189,17 @@ pub fn router(config: DemoConfig) -> Router {
         .method_not_allowed_fallback(|| async { Refusal::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(Arc::clone(&demo));
-    Router::new()
+    let demo_routes = Router::new()
         .route("/", get(page_route))
         .route("/index.html", get(page_route))
         .nest("/api", api)
         .fallback_service(assets)
+        .with_state(Arc::clone(&demo));
+    // `nest` matches `/demo` but not `/demo/`, the address people are given.
+    Router::new()
+        .route("/demo/", get(page_route))
         .with_state(demo)
+        .nest("/demo", demo_routes)
 }
 
 // --- The page -----------------------------------------------------------------------------
@@ -394,7 +437,7 @@ async fn validate_route(
         action,
         user_id,
     };
-    let validated = demo.call("validate", "validate", &request).await?;
+    let validated = demo.call("validate", Call::Validate, &request).await?;
     Ok(Json(validated))
 }
 
@@ -413,14 +456,14 @@ impl Demo {
             utf8_percent_encode(user_id, SEGMENT),
             utf8_percent_encode(action, SEGMENT)
         );
-        self.call(&path, "track", attributes).await
+        self.call(&path, Call::Track, attributes).await
     }
 
     /// POSTs `body` to the server API with secret-key Basic auth and reads the answer.
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
-        what: &str,
+        what: Call,
         body: &B,
     ) -> Result<T, Refusal> {
         let api = &self.config.api_url;
@@ -460,6 +503,24 @@ impl Demo {
         }
         let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
         Err(Refusal::from_upstream(status, body, what))
+    }
+}
+
+/// Which server API call the demo backend makes (for its words and its refusals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    /// `track`: refused credentials mean the demo has the wrong secret key.
+    Track,
+    /// `validate`: refused credentials may mean the page's token is not a token.
+    Validate,
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Track => "track",
+            Self::Validate => "validate",
+        })
     }
 }
 
@@ -595,9 +656,17 @@ impl Refusal {
 
     /// The push server refused a call: its own words for the user's mistakes (4xx), a 502 with
     /// words for the demo's (a refused secret key) and for the server's failures (5xx).
-    fn from_upstream(status: StatusCode, body: Option<ErrorBody>, what: &str) -> Self {
-        let described = body.as_ref().and_then(|body| body.error_description.clone());
+    fn from_upstream(status: StatusCode, body: Option<ErrorBody>, what: Call) -> Self {
+        let described = body
+            .as_ref()
+            .and_then(|body| body.error_description.clone());
         match (status, body) {
+            (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) if what == Call::Validate => {
+                Self::invalid(format!(
+                    "The push server did not accept the token for validate ({}).",
+                    described.as_deref().unwrap_or("no reason given")
+                ))
+            }
             (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) => Self::upstream(format!(
                 "The push server refused the demo's secret key for {what}; \
                  the demo is set up with another tenant's key."
@@ -654,7 +723,7 @@ mod tests {
         let refusal = Refusal::from_upstream(
             StatusCode::UNAUTHORIZED,
             Some(ErrorBody::new(ErrorCode::Unauthorized, "bad key")),
-            "track",
+            Call::Track,
         );
         assert_eq!(refusal.status, StatusCode::BAD_GATEWAY);
     }
@@ -663,8 +732,11 @@ mod tests {
     fn a_rate_limit_keeps_the_servers_status_and_words() {
         let refusal = Refusal::from_upstream(
             StatusCode::TOO_MANY_REQUESTS,
-            Some(ErrorBody::new(ErrorCode::RateLimited, "Too many challenges.")),
-            "track",
+            Some(ErrorBody::new(
+                ErrorCode::RateLimited,
+                "Too many challenges.",
+            )),
+            Call::Track,
         );
         assert_eq!(refusal.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(
