@@ -34,12 +34,12 @@
 //!   `migrations/`); one transaction per state change.
 //! - `notify`: in-process wake-ups for long-poll.
 //! - `token`: HS256 track and access tokens.
-//! - The relying-party demo page (issue 6) is to be added as a `demo` module whose router
-//!   `app::router` merges beside `/v1`.
+//! - [`demo`]: the relying-party demo page and its backend routes, under `/demo`.
 
 mod api;
 mod app;
 mod config;
+pub mod demo;
 mod error;
 mod extract;
 mod notify;
@@ -195,7 +195,12 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         clock: Arc::clone(&config.clock),
         shutting_down: shutting_down.clone(),
     };
-    let router = app::router(state);
+    let demo = demo::DemoConfig {
+        challenge_lifetime: tenant.settings.challenge_lifetime,
+        dist_dir: config.demo_dir.clone(),
+        ..demo::DemoConfig::for_listener(addr, &base_url, &tenant.id, &tenant.secret_key)
+    };
+    let router = app::router(state).merge(demo::router(demo));
     let mut stopped = shutting_down;
     let task = tokio::spawn(async move {
         axum::serve(listener, router)

@@ -48,6 +48,9 @@ struct Args {
     /// Seconds without new challenges after an "it wasn't me" decline.
     #[arg(long, env = "SIGNET_NOT_ME_COOLDOWN_SECONDS", default_value_t = 300)]
     not_me_cooldown_seconds: u64,
+    /// The built demo page served at /demo/ (`npm ci && npm run build` in crates/signet-server/demo).
+    #[arg(long, env = "SIGNET_DEMO_DIR", default_value = signet_server::demo::DEFAULT_DIST_DIR)]
+    demo_dir: PathBuf,
 }
 
 #[tokio::main]
@@ -79,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
             ..RateLimits::default()
         },
         public_base_url: args.base_url,
+        demo_dir: args.demo_dir,
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -88,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot start with database {}", args.db.display()))?;
     println!(
-        "signet-server is running{}\n  base URL:   {}\n  tenant id:  {}\n  secret key: {}\n  database:   {}\nPress Ctrl-C to stop.",
+        "signet-server is running{}\n  base URL:   {}\n  tenant id:  {}\n  secret key: {}\n  database:   {}\n  demo page:  {}\nPress Ctrl-C to stop.",
         if server.tenant_created {
             " (new tenant created)"
         } else {
@@ -98,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
         server.tenant_id,
         server.secret_key,
         server.db_path.display(),
+        signet_server::demo::page_url(server.addr),
     );
     tokio::signal::ctrl_c()
         .await
