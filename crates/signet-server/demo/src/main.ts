@@ -113,7 +113,7 @@ async function showEnrollment(user: string): Promise<void> {
   // Protocol 8.1: the backend tracks with scope add:authenticators and formats the link.
   const enrollment = await api.enroll(user);
   ui.link.value = enrollment.link;
-  ui.qr.src = await QRCode.toDataURL(enrollment.link, { errorCorrectionLevel: "M", margin: 2, width: 240 });
+  ui.qr.src = await QRCode.toDataURL(enrollment.link, { errorCorrectionLevel: "M", margin: 4, scale: 4 });
   ui.qr.alt = `QR code of the enrollment link for ${enrollment.userId}`;
   ui.copyStatus.textContent = "";
   ui.enrollment.hidden = false;

@@ -93,7 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     join(demoDir, "dist"),
   ];
   if (options.challengeLifetimeSeconds !== undefined) {
-    args.push("--challenge-lifetime", String(options.challengeLifetimeSeconds));
+    args.push("--challenge-seconds", String(options.challengeLifetimeSeconds));
   }
   const child = spawn(binary("signet-server"), args, {
     stdio: ["ignore", "pipe", "pipe"],
