@@ -441,7 +441,7 @@ async fn a_credential_update_sets_the_push_token_and_renews_the_lease() {
     assert!(updated["lastVerifiedAt"].is_string());
     // 1. Renewed at 30 minutes: still alive at 80 minutes.
     h.clock.advance(Duration::from_secs(3000));
-    device.fetch(&h, None).await.ok();
+    device.fetch(h, None).await.ok();
     // 2. Lapsed: it cannot be revived (not even a nonce for the update is given).
     h.clock.advance(Duration::from_secs(3600));
     h.call(

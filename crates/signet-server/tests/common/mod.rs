@@ -310,13 +310,11 @@ impl Device {
 
     /// 3.4b with this signature header.
     pub async fn fetch_signed(&self, h: &Harness, signature: &str, wait: Option<u32>) -> Answer {
-        let mut url = format!(
-            "/client/user-authenticators/push/challenge?publicKey={}",
+        let wait = wait.map(|wait| format!("&wait={wait}")).unwrap_or_default();
+        let url = format!(
+            "/client/user-authenticators/push/challenge?publicKey={}{wait}",
             self.public_key.to_query()
         );
-        if let Some(wait) = wait {
-            url.push_str(&format!("&wait={wait}"));
-        }
         let response = h
             .http
             .get(h.url(&url))
