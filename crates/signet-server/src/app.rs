@@ -65,6 +65,8 @@ pub(crate) fn router(state: AppState) -> Router {
             get(device::pending_challenge).post(device::answer_challenge),
         )
         .route(&format!("{push}/sign"), post(device::update_nonce))
+        // authsignal-android sends 3.6a here (authsignal-ios and protocol.md: `/push/sign`).
+        .route(&format!("{push}/update/sign"), post(device::update_nonce))
         // Section 4: the initiator API.
         .route("/client/challenge/push", post(initiator::start_challenge))
         .route("/client/verify/push", post(initiator::verify))

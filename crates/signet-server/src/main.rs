@@ -104,9 +104,25 @@ async fn main() -> anyhow::Result<()> {
         server.db_path.display(),
         signet_server::demo::page_url(server.addr),
     );
+    stop_signal().await?;
+    server.shutdown().await?;
+    Ok(())
+}
+
+/// Waits for Ctrl-C, or SIGTERM on Unix (what `kill` and service managers send).
+async fn stop_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot wait for SIGTERM")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("cannot wait for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
-    server.shutdown().await?;
     Ok(())
 }

@@ -407,12 +407,14 @@ async fn a_credential_update_sets_the_push_token_and_renews_the_lease() {
     let device = h.enrolled_device("pia").await;
     h.clock.advance(Duration::from_secs(1800));
     let (h, device) = (&h, &device);
-    let update = |reset: bool| async move {
+    // authsignal-ios asks for the nonce at `/push/sign`, authsignal-android at
+    // `/push/update/sign`: both work.
+    let update = |nonce_path: &'static str| async move {
         let nonce = h
             .call(
                 Method::POST,
                 &format!(
-                    "/client/user-authenticators/push/sign?publicKey={}",
+                    "/client/user-authenticators/{nonce_path}?publicKey={}",
                     device.public_key.to_query()
                 ),
                 Some(&device.basic()),
@@ -430,12 +432,13 @@ async fn a_credential_update_sets_the_push_token_and_renews_the_lease() {
                 "publicKey": device.pk(),
                 "signature": device.sign(&message),
                 "pushToken": "apns-token",
-                "resetExpiry": reset,
+                "resetExpiry": true,
             })),
         )
         .await
     };
-    let updated = update(true).await.ok();
+    update("push/update/sign").await.ok();
+    let updated = update("push/sign").await.ok();
     assert_eq!(updated["userAuthenticatorId"], device.authenticator_id);
     assert_eq!(updated["pushToken"], "apns-token");
     assert!(updated["lastVerifiedAt"].is_string());
