@@ -384,9 +384,9 @@ fn map_reqwest(source: reqwest::Error) -> Error {
     }
 }
 
-/// rustls needs a process-wide crypto provider when reqwest is built without one: `ring`,
-/// unless the app installed another first.
-#[cfg(not(target_vendor = "apple"))]
+/// On Android reqwest is built without a rustls provider: `ring` is installed as the process
+/// default, unless the app installed another first.
+#[cfg(target_os = "android")]
 fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -396,6 +396,6 @@ fn install_crypto_provider() {
     });
 }
 
-/// Apple targets use Security.framework (native-tls): nothing to install.
-#[cfg(target_vendor = "apple")]
+/// Elsewhere the TLS backend brings its own crypto: nothing to install.
+#[cfg(not(target_os = "android"))]
 fn install_crypto_provider() {}

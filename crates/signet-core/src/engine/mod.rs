@@ -381,7 +381,8 @@ impl Engine {
 
     /// Answers a pending challenge (3.5): approve (after user verification when the account
     /// asks for it, with the number when the challenge asks for one) or deny. Returns the
-    /// server's `isVerified`.
+    /// server's `isVerified`: true when the answer was taken as given (an approval, or a
+    /// denial), false when the server failed the sign-in instead (e.g. a wrong number).
     ///
     /// A challenge answered, expired or refused by the server leaves the pending set; after
     /// a network error it stays, so the user can try again.
