@@ -170,7 +170,9 @@ pub(crate) async fn verify(
         let until_expiry = Duration::from_millis(
             u64::try_from(challenge.expires_at.saturating_sub(now)).unwrap_or(0),
         );
-        let wake = deadline.min(tokio::time::Instant::now() + until_expiry);
+        let wake = tokio::time::Instant::now()
+            .checked_add(until_expiry)
+            .map_or(deadline, |at| deadline.min(at));
         match wait_once(&state, topic, wake).await {
             Woken::Changed => {}
             Woken::TimedOut if wake < deadline => {}
