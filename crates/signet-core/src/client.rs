@@ -86,6 +86,13 @@ pub fn check_url(url: &Url) -> Result<(), Error> {
     }
 }
 
+/// Whether a redirect from a request to `first` may go to `next`: only within the same
+/// origin (scheme, host and port), so credentials never reach another host and https is
+/// never downgraded.
+pub fn redirect_allowed(first: &Url, next: &Url) -> bool {
+    first.origin() == next.origin()
+}
+
 impl Client {
     /// A client of the server at `base_url` (ending in `/v1`) for `tenant_id`.
     pub fn new(base_url: &Url, tenant_id: &str) -> Result<Self, Error> {
@@ -109,7 +116,7 @@ impl Client {
             let same_origin = attempt
                 .previous()
                 .first()
-                .is_some_and(|first| first.origin() == attempt.url().origin());
+                .is_some_and(|first| redirect_allowed(first, attempt.url()));
             if attempt.previous().len() > max_redirects {
                 attempt.error("too many redirects")
             } else if same_origin {
