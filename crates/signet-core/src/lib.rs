@@ -6,6 +6,32 @@
 //! - [`client`]: one function per device call of the protocol ([`Client`]).
 //! - [`engine`]: enrollment, pending challenges, long-poll with fallback, answers
 //!   ([`Engine`]).
+//!
+//! # How a shell uses it
+//!
+//! ```no_run
+//! # async fn shell(data_dir: std::path::PathBuf, link_text: &str) -> Result<(), signet_core::Error> {
+//! use std::sync::Arc;
+//! use signet_core::{Answer, Engine, EngineConfig, EnrollOptions, EnrollmentLink, Event, KeyringKeyStore};
+//!
+//! // 1. At start: the platform keystore, the app's data folder, the biometric hook.
+//! let keys = Arc::new(KeyringKeyStore::platform()?);
+//! let config = EngineConfig::new(data_dir, keys); // set `verifier` to the biometric hook
+//! let engine = Arc::new(Engine::open(config)?);
+//!
+//! // 2. A background task: events to forward to the UI.
+//! let (sender, mut events) = tokio::sync::mpsc::channel(32);
+//! tokio::spawn(Arc::clone(&engine).run(sender));
+//!
+//! // 3. Commands: enroll, answer, remove, list.
+//! let link = EnrollmentLink::parse(link_text)?;
+//! let account = engine.enroll(&link, EnrollOptions::default()).await?;
+//! if let Some(Event::ChallengeReceived { challenge }) = events.recv().await {
+//!     engine.answer(&challenge.id, Answer::approve()).await?;
+//! }
+//! engine.remove(&account.id).await?;
+//! # Ok(()) }
+//! ```
 
 pub mod accounts;
 pub mod client;
