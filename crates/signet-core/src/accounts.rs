@@ -7,14 +7,15 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use signet_protocol::PublicKey;
 use url::Url;
 
 use crate::Error;
+use crate::files;
 use crate::keys::KeyAlias;
 
 /// The file's format version this code reads and writes.
@@ -168,79 +169,33 @@ impl AccountStore {
     /// Moves a damaged file aside and builds the error that says where it went.
     fn move_aside(&self, reason: String) -> Error {
         let path = self.path();
-        let stamp = crate::clock::unix_now();
-        let mut kept_at = self.folder.join(format!("{FILE_NAME}.corrupt-{stamp}"));
-        let mut n = 1;
-        while kept_at.exists() {
-            kept_at = self.folder.join(format!("{FILE_NAME}.corrupt-{stamp}-{n}"));
-            n += 1;
-        }
-        if let Err(source) = fs::rename(&path, &kept_at) {
-            return Error::AccountsIo { path, source };
-        }
-        tracing::warn!(path = %path.display(), kept_at = %kept_at.display(), "accounts file damaged; moved aside");
-        Error::AccountsCorrupt {
-            path,
-            kept_at,
-            reason,
+        match files::move_aside(&self.folder, FILE_NAME) {
+            Ok(kept_at) => {
+                tracing::warn!(path = %path.display(), kept_at = %kept_at.display(), "accounts file damaged; moved aside");
+                Error::AccountsCorrupt {
+                    path,
+                    kept_at,
+                    reason,
+                }
+            }
+            Err(source) => Error::AccountsIo { path, source },
         }
     }
 
     /// Writes the accounts atomically: a temporary file beside the real one, fsync, rename over
     /// it, fsync of the folder. A crash at any point leaves the old file or the new one.
     pub fn save(&self, accounts: &[Account]) -> Result<(), Error> {
-        let io_error = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::AccountsIo { path, source }
-        };
-        fs::create_dir_all(&self.folder).map_err(io_error(&self.folder))?;
         let file = AccountsFile {
             version: FORMAT_VERSION,
             accounts: accounts.to_vec(),
         };
-        let mut json = serde_json::to_vec_pretty(&file).map_err(|error| Error::AccountsIo {
+        let io_error = |source| Error::AccountsIo {
             path: self.path(),
-            source: io::Error::other(error),
-        })?;
+            source,
+        };
+        let mut json =
+            serde_json::to_vec_pretty(&file).map_err(|e| io_error(io::Error::other(e)))?;
         json.push(b'\n');
-        // 1. Write temp.
-        let suffix = crate::random_hex::<6>();
-        let temp = self.folder.join(format!(".{FILE_NAME}.{suffix}.tmp"));
-        let result = write_synced(&temp, &json)
-            // 2. Rename over the real file.
-            .and_then(|()| fs::rename(&temp, self.path()));
-        if let Err(source) = result {
-            let _ = fs::remove_file(&temp);
-            return Err(Error::AccountsIo {
-                path: self.path(),
-                source,
-            });
-        }
-        // 3. Make the rename durable.
-        sync_folder(&self.folder).map_err(io_error(&self.folder))
-    }
-}
-
-/// Creates `path` (owner-only on Unix), writes `bytes` and fsyncs.
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// Fsyncs a folder so a rename inside it survives a crash (a no-op where unsupported).
-fn sync_folder(folder: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        fs::File::open(folder)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = folder;
-        Ok(())
+        files::write_atomically(&self.folder, FILE_NAME, &json).map_err(io_error)
     }
 }

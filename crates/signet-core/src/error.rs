@@ -69,6 +69,22 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A data file other than the accounts file (history, settings) could not be read or
+    /// written.
+    #[error("cannot read or write {}: {source}", path.display())]
+    DataIo {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Settings out of range; nothing was saved.
+    #[error("invalid settings: {reason}")]
+    InvalidSettings {
+        /// What is out of range.
+        reason: &'static str,
+    },
     /// No enrolled account has this id.
     #[error("no account `{id}`")]
     UnknownAccount {

@@ -86,8 +86,8 @@ impl History {
     /// Opens the history in `folder` (empty when there is none, or it was damaged).
     pub fn open(folder: impl Into<PathBuf>) -> Result<Self, Error> {
         let folder = folder.into();
-        let file: Option<HistoryFile> = files::read_json_or_set_aside(&folder, FILE_NAME)
-            .map_err(|source| Error::AccountsIo {
+        let file: Option<HistoryFile> =
+            files::read_json_or_set_aside(&folder, FILE_NAME).map_err(|source| Error::DataIo {
                 path: folder.join(FILE_NAME),
                 source,
             })?;
@@ -120,12 +120,12 @@ impl History {
             entries: next,
         };
         let path = self.folder.join(FILE_NAME);
-        let json = serde_json::to_vec(&file).map_err(|error| Error::AccountsIo {
+        let json = serde_json::to_vec(&file).map_err(|error| Error::DataIo {
             path: path.clone(),
             source: std::io::Error::other(error),
         })?;
         files::write_atomically(&self.folder, FILE_NAME, &json)
-            .map_err(|source| Error::AccountsIo { path, source })?;
+            .map_err(|source| Error::DataIo { path, source })?;
         *entries = file.entries;
         Ok(())
     }

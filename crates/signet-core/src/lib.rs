@@ -6,6 +6,7 @@
 //! - [`client`]: one function per device call of the protocol ([`Client`]).
 //! - [`engine`]: enrollment, pending challenges, long-poll with fallback, answers
 //!   ([`Engine`]).
+//! - [`history`]: how past challenges ended; [`settings`]: what the user can change.
 //!
 //! # How a shell uses it
 //!
@@ -38,7 +39,10 @@ pub mod client;
 pub mod clock;
 pub mod engine;
 mod error;
+mod files;
+pub mod history;
 pub mod keys;
+pub mod settings;
 
 pub use accounts::{Account, AccountId, AccountStore};
 pub use client::{Client, ClientOptions};

@@ -85,7 +85,7 @@ impl SettingsStore {
     }
 
     fn io_error(&self, source: std::io::Error) -> Error {
-        Error::AccountsIo {
+        Error::DataIo {
             path: self.folder.join(FILE_NAME),
             source,
         }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::{ScriptedVerifier, World, spawn_at};
 use serde_json::json;
 use signet_core::engine::{Delivery, Event, Step};
+use signet_core::history::Outcome;
 use signet_core::{
     AccountStore, Answer, DeclineReason, DeviceKeyStore, EnrollOptions, Error, MemoryKeyStore,
     Watcher,
@@ -90,6 +91,10 @@ async fn an_approved_sign_in_succeeds_on_the_server_and_is_prompted_once() {
         "CHALLENGE_SUCCEEDED"
     );
     assert!(engine.account(&account.id).unwrap().last_used_at.is_some());
+    let history = engine.history();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].challenge_id, sign_in.challenge_id);
+    assert_eq!(history[0].outcome, Outcome::Approved);
 }
 
 #[tokio::test]
@@ -116,6 +121,7 @@ async fn a_denied_sign_in_fails_and_records_it_was_not_me() {
     let action = world.rp.action(&sign_in).await;
     assert_eq!(action["state"], "CHALLENGE_FAILED");
     assert_eq!(action["output"]["declineReason"], "notMe");
+    assert_eq!(engine.history()[0].outcome, Outcome::NotMe);
     let again = engine.answer(&challenge.id, Answer::approve()).await;
     assert!(
         matches!(again, Err(Error::UnknownChallenge { .. })),
@@ -229,6 +235,8 @@ async fn an_expired_challenge_is_dropped_reported_once_and_cannot_be_answered() 
     assert!(received(&step).is_empty());
     assert!(engine.pending().is_empty());
     assert!(watcher.step(&engine).await.events.is_empty());
+    assert_eq!(engine.history().len(), 1, "expiry recorded once");
+    assert_eq!(engine.history()[0].outcome, Outcome::Expired);
     let answer = engine
         .answer(&sign_in.challenge_id, Answer::approve())
         .await;

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use signet_protocol::{
-    AddCredentialRequest, AnswerChallengeRequest, DevicePlatform, EnrollmentLink, ErrorCode,
-    RemoveCredentialRequest, UpdateCredentialRequest, UpdateCredentialResponse,
+    AddCredentialRequest, AnswerChallengeRequest, DeclineReason, DevicePlatform, EnrollmentLink,
+    ErrorCode, RemoveCredentialRequest, UpdateCredentialRequest, UpdateCredentialResponse,
     time_window_message,
 };
 use tokio::sync::{Notify, mpsc};
@@ -31,6 +31,7 @@ use crate::Error;
 use crate::accounts::{Account, AccountId, AccountStore};
 use crate::client::{Client, ClientOptions};
 use crate::clock::{Clock, SystemClock};
+use crate::history::{History, HistoryEntry, Outcome};
 use crate::keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription};
 
 /// Everything an [`Engine`] is built from.
@@ -115,7 +116,8 @@ pub struct Engine {
     device_name: Option<String>,
     device_platform: DevicePlatform,
     client_options: ClientOptions,
-    watch: WatchOptions,
+    watch: Mutex<WatchOptions>,
+    history: History,
     accounts_changed: Notify,
 }
 
@@ -139,6 +141,7 @@ impl Engine {
     pub fn open(config: EngineConfig) -> Result<Self, Error> {
         let store = AccountStore::in_folder(&config.data_dir);
         let accounts = store.load()?;
+        let history = History::open(&config.data_dir)?;
         Ok(Self {
             keys: config.keys,
             verifier: config.verifier,
@@ -150,7 +153,8 @@ impl Engine {
             device_name: config.device_name,
             device_platform: config.device_platform,
             client_options: config.client,
-            watch: config.watch,
+            watch: Mutex::new(config.watch),
+            history,
             accounts_changed: Notify::new(),
         })
     }
@@ -182,8 +186,27 @@ impl Engine {
     }
 
     /// The watch loop's timing.
-    pub fn watch_options(&self) -> &WatchOptions {
-        &self.watch
+    pub fn watch_options(&self) -> WatchOptions {
+        lock(&self.watch).clone()
+    }
+
+    /// Changes how often accounts are polled when their server does not hold requests; the
+    /// watch loops use it from their next step.
+    pub fn set_poll_interval(&self, interval: Duration) {
+        lock(&self.watch).poll_interval = interval;
+    }
+
+    /// How past challenges ended, newest first.
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        self.history.list()
+    }
+
+    /// Records how a challenge ended; history is for people, so a write error is logged only.
+    fn record(&self, challenge: &Challenge, outcome: Outcome) {
+        let entry = HistoryEntry::new(challenge, outcome, self.clock.now());
+        if let Err(error) = self.history.record(entry) {
+            tracing::warn!(%error, "cannot save history");
+        }
     }
 
     /// The client of a server and tenant (one per pair, reused).
@@ -371,6 +394,7 @@ impl Engine {
             .into_iter()
             .map(|challenge| {
                 pending.finish(&challenge.id);
+                self.record(&challenge, Outcome::Expired);
                 Event::ChallengeExpired {
                     account_id: challenge.account_id,
                     challenge_id: challenge.id,
@@ -443,6 +467,20 @@ impl Engine {
         match client.answer_challenge(&request).await {
             Ok(response) => {
                 lock(&self.pending).finish(&challenge.id);
+                // 5. History: what the user decided, when the server took it as given.
+                match (answer.decision, response.is_verified) {
+                    (Decision::Approve, true) => self.record(&challenge, Outcome::Approved),
+                    (
+                        Decision::Deny {
+                            reason: Some(DeclineReason::NotMe),
+                        },
+                        _,
+                    ) => {
+                        self.record(&challenge, Outcome::NotMe);
+                    }
+                    (Decision::Deny { .. }, _) => self.record(&challenge, Outcome::Denied),
+                    (Decision::Approve, false) => {}
+                }
                 let used = self.clock.now();
                 let _ = self.update_accounts(|accounts| {
                     if let Some(account) = accounts.iter_mut().find(|a| a.id == account.id) {

@@ -75,7 +75,7 @@ pub enum Event {
         /// What went wrong, for people.
         error: String,
     },
-    /// The server answers again.
+    /// The server answers: the first time after start, or again after an outage.
     #[serde(rename_all = "camelCase")]
     ConnectionRestored {
         /// The account.
@@ -119,6 +119,7 @@ pub struct Watcher {
     delivery: Delivery,
     failures: u32,
     lost: bool,
+    reached: bool,
 }
 
 impl Watcher {
@@ -129,6 +130,7 @@ impl Watcher {
             delivery: Delivery::LongPoll,
             failures: 0,
             lost: false,
+            reached: false,
         }
     }
 
@@ -144,7 +146,7 @@ impl Watcher {
 
     /// One request to the server (a long-poll, or one poll), and what follows from it.
     pub async fn step(&mut self, engine: &Engine) -> Step {
-        let options = engine.watch_options().clone();
+        let options = engine.watch_options();
         let mut events = Vec::new();
         // 1. Stop when the account is gone.
         let Some(account) = engine.account(&self.account) else {
@@ -163,12 +165,14 @@ impl Watcher {
         let elapsed = started.elapsed();
         let next_delay = match result {
             Ok(fetched) => {
-                if self.lost {
+                // The first answer after start, or after an outage.
+                if self.lost || !self.reached {
                     events.push(Event::ConnectionRestored {
                         account_id: self.account.clone(),
                     });
                 }
                 self.lost = false;
+                self.reached = true;
                 self.failures = 0;
                 match fetched {
                     // 4a. A new challenge: tell the shell; ask again at once (long-poll).
