@@ -1,7 +1,177 @@
-//! Tauri commands: each one is a single call into the core, nothing more.
+//! Tauri commands: each one is a single call into the core, its result in the UI's shape.
+//! The contract is `ui/src/lib/api.ts`.
+
+// Tauri hands commands their arguments and state by value.
+#![allow(clippy::needless_pass_by_value)]
+
+use signet_core::history::Outcome;
+use signet_core::settings::Settings;
+use signet_core::{AccountId, Answer, DeclineReason, EnrollOptions, EnrollmentLink};
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::events;
+use crate::state::AppState;
+use crate::view::{
+    AccountView, BiometricStatus, ChallengeView, Connection, EnrollmentPreview, HistoryView,
+};
 
 /// The app's version, as built (the workspace version in `Cargo.toml`).
 #[tauri::command]
 pub fn app_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
+}
+
+/// The enrolled accounts, newest first.
+#[tauri::command]
+pub fn list_accounts(state: State<'_, AppState>) -> Vec<AccountView> {
+    state.account_views()
+}
+
+/// What a link would enroll; nothing is sent.
+#[tauri::command]
+pub fn preview_enrollment(link: &str) -> CommandResult<EnrollmentPreview> {
+    let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
+    Ok(EnrollmentPreview::new(&link))
+}
+
+/// Enrolls this device from a link: a new key, its public half sent to the server.
+#[tauri::command]
+pub async fn enroll<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    link: String,
+    require_biometric: bool,
+) -> CommandResult<AccountView> {
+    let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
+    let account = state
+        .engine
+        .enroll(&link, EnrollOptions { require_biometric })
+        .await?;
+    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
+    Ok(AccountView::new(&account, Connection::Connecting))
+}
+
+/// Removes an account: from the server if it answers, and its key from this device always.
+#[tauri::command]
+pub async fn remove_account<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    account_id: String,
+) -> CommandResult<()> {
+    state.engine.remove(&AccountId::new(&account_id)).await?;
+    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
+    Ok(())
+}
+
+/// Turns the biometric check before approvals on or off for an account.
+#[tauri::command]
+pub fn set_require_biometric(
+    state: State<'_, AppState>,
+    account_id: String,
+    required: bool,
+) -> CommandResult<AccountView> {
+    let id = AccountId::new(&account_id);
+    state.engine.set_require_biometric(&id, required)?;
+    state
+        .account_views()
+        .into_iter()
+        .find(|view| view.id == id)
+        .ok_or_else(|| CommandError::new(ErrorCode::AccountNotFound, "no such account"))
+}
+
+/// Whether accounts may require a biometric here, and why not.
+#[tauri::command]
+pub fn biometric_status<R: Runtime>(app: AppHandle<R>) -> BiometricStatus {
+    let (available, reason) = crate::biometric::BiometricVerifier::new(app).status();
+    BiometricStatus { available, reason }
+}
+
+/// The pending challenges, oldest first.
+#[tauri::command]
+pub fn pending_challenges(state: State<'_, AppState>) -> Vec<ChallengeView> {
+    state
+        .engine
+        .pending()
+        .iter()
+        .map(|challenge| {
+            ChallengeView::new(
+                challenge,
+                state.engine.account(&challenge.account_id).as_ref(),
+            )
+        })
+        .collect()
+}
+
+/// Approves a challenge (after the biometric, when the account asks for it).
+#[tauri::command]
+pub async fn approve<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    challenge_id: String,
+    verification_code: Option<String>,
+) -> CommandResult<Outcome> {
+    let answer = match verification_code {
+        Some(code) => Answer::approve_with_code(code),
+        None => Answer::approve(),
+    };
+    let verified = state.engine.answer(&challenge_id, answer).await?;
+    if !verified {
+        return Err(CommandError::new(
+            ErrorCode::WrongVerificationCode,
+            "the server did not accept the approval: the number does not match",
+        ));
+    }
+    Ok(resolved(&app, &challenge_id, Outcome::Approved))
+}
+
+/// Denies a challenge, optionally saying "it wasn't me".
+#[tauri::command]
+pub async fn deny<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    challenge_id: String,
+    not_me: bool,
+) -> CommandResult<Outcome> {
+    let reason = not_me.then_some(DeclineReason::NotMe);
+    state
+        .engine
+        .answer(&challenge_id, Answer::deny(reason))
+        .await?;
+    let outcome = if not_me {
+        Outcome::NotMe
+    } else {
+        Outcome::Denied
+    };
+    Ok(resolved(&app, &challenge_id, outcome))
+}
+
+/// Tells every window a challenge was answered here.
+fn resolved<R: Runtime>(app: &AppHandle<R>, challenge_id: &str, outcome: Outcome) -> Outcome {
+    let payload = serde_json::json!({ "challengeId": challenge_id, "outcome": outcome });
+    let _ = app.emit(events::CHALLENGE_RESOLVED, payload);
+    outcome
+}
+
+/// Past challenges, newest first.
+#[tauri::command]
+pub fn history(state: State<'_, AppState>) -> Vec<HistoryView> {
+    state
+        .engine
+        .history()
+        .iter()
+        .map(|entry| HistoryView::new(entry, state.engine.account(&entry.account_id).as_ref()))
+        .collect()
+}
+
+/// The settings in force.
+#[tauri::command]
+pub fn settings(state: State<'_, AppState>) -> Settings {
+    state.settings()
+}
+
+/// Checks, saves and applies new settings.
+#[tauri::command]
+pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> CommandResult<Settings> {
+    Ok(state.update_settings(settings)?)
 }

@@ -6,18 +6,53 @@
 // The mobile entry macro generates an undocumented platform entry symbol beside `run`.
 #![cfg_attr(mobile, allow(missing_docs))]
 
+mod background;
+mod biometric;
 mod commands;
+mod error;
+mod events;
+mod state;
+mod view;
+
+#[cfg(desktop)]
+mod desktop;
+#[cfg(mobile)]
+mod mobile;
+#[cfg(desktop)]
+use desktop::Platform;
+#[cfg(mobile)]
+use mobile::Platform;
+
+use std::sync::Arc;
+
+use serde_json::json;
+use tauri::{Emitter, Manager, Runtime};
+use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_notification::NotificationExt;
 
 /// Starts Signet with the platform's default runtime. Mobile entry point as well.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
+                .unwrap_or_else(|_| "signet=info,signet_core=info".into()),
+        )
+        .try_init();
     run_app(tauri::Builder::default());
 }
 
-/// Configures `builder` with Signet's plugins and commands and runs the app.
-pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
-    let app = configure(builder).build(tauri::generate_context!());
-    match app {
+/// Configures `builder` with Signet's plugins, state and commands, and runs the app.
+pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) {
+    let builder = Platform::plugins(builder)
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_biometric::init())
+        .plugin(tauri_plugin_deep_link::init())
+        .setup(|app| {
+            setup(app)?;
+            Ok(())
+        });
+    match commands(builder).build(tauri::generate_context!()) {
         Ok(app) => app.run(|_, _| {}),
         Err(error) => {
             eprintln!("signet: cannot start the app: {error}");
@@ -26,24 +61,72 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
     }
 }
 
-/// Adds plugins and the command handler; shared by [`run_app`] and the tests.
-fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_biometric::init())
-        .invoke_handler(tauri::generate_handler![commands::app_version])
+/// Opens the core, starts watching, and connects notifications and deep links to the UI.
+fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let verifier = Arc::new(biometric::BiometricVerifier::new(handle.clone()));
+    let state = state::AppState::open(
+        &app.path().app_data_dir()?,
+        verifier,
+        Platform::device_name(),
+    )
+    .map_err(|error| format!("cannot open Signet's data: {error}"))?;
+    app.manage(state);
+    Platform::setup(app);
+    background::start(&handle);
+
+    let tapped = handle.clone();
+    let taps = app.notification().on_action(move |action| {
+        if let Some(notification) = action.notification() {
+            background::on_notification_tap(&tapped, notification.id());
+        }
+    });
+    if let Err(error) = taps {
+        tracing::warn!(%error, "notification taps will not open the app");
+    }
+    let linked = handle.clone();
+    let forward_links = move |urls: Vec<tauri::Url>| {
+        for url in urls.into_iter().filter(|url| url.scheme() == "signet") {
+            let _ = linked.emit(events::ENROLL_LINK, json!({ "link": url.as_str() }));
+        }
+    };
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        forward_links(urls);
+    }
+    app.deep_link()
+        .on_open_url(move |event| forward_links(event.urls()));
+    Ok(())
+}
+
+/// Registers the command handler; shared by [`run_app`] and the tests.
+fn commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_version,
+        commands::list_accounts,
+        commands::preview_enrollment,
+        commands::enroll,
+        commands::remove_account,
+        commands::set_require_biometric,
+        commands::biometric_status,
+        commands::pending_challenges,
+        commands::approve,
+        commands::deny,
+        commands::history,
+        commands::settings,
+        commands::update_settings,
+    ])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::configure;
+    use super::commands;
     use tauri::ipc::{CallbackFn, InvokeBody};
     use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
     use tauri::webview::InvokeRequest;
 
     #[test]
     fn app_version_command_answers_the_package_version() {
-        let app = configure(mock_builder())
+        let app = commands(mock_builder())
             .build(mock_context(noop_assets()))
             .expect("mock app builds");
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", tauri::WebviewUrl::default())

@@ -1,0 +1,113 @@
+//! The background task: runs the core's watch loop and turns its events into UI events and
+//! notifications.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use serde_json::json;
+use signet_core::Event;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::events;
+use crate::state::AppState;
+use crate::view::{ChallengeView, Connection};
+
+/// Starts watching every account, for as long as the app runs.
+pub fn start<R: Runtime>(app: &AppHandle<R>) {
+    let engine = Arc::clone(&app.state::<AppState>().engine);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
+    tauri::async_runtime::spawn(engine.run(sender));
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            on_event(&app, event);
+        }
+    });
+}
+
+fn emit<R: Runtime, S: serde::Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: S) {
+    if let Err(error) = app.emit(event, payload) {
+        tracing::warn!(%error, event, "cannot emit to the UI");
+    }
+}
+
+fn connection<R: Runtime>(
+    app: &AppHandle<R>,
+    account_id: &signet_core::AccountId,
+    state: Connection,
+) {
+    if app.state::<AppState>().set_connection(account_id, state) {
+        emit(
+            app,
+            events::CONNECTION_CHANGED,
+            json!({ "accountId": account_id, "connection": state }),
+        );
+    }
+}
+
+fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
+    let state = app.state::<AppState>();
+    match event {
+        Event::ChallengeReceived { challenge } => {
+            connection(app, &challenge.account_id, Connection::Connected);
+            let account = state.engine.account(&challenge.account_id);
+            let view = ChallengeView::new(&challenge, account.as_ref());
+            emit(app, events::CHALLENGE_RECEIVED, view);
+            if state.settings().notifications {
+                notify(app, &state, &challenge.id);
+            }
+        }
+        Event::ChallengeExpired { challenge_id, .. } => {
+            emit(
+                app,
+                events::CHALLENGE_EXPIRED,
+                json!({ "challengeId": challenge_id }),
+            );
+        }
+        Event::ConnectionRestored { account_id } | Event::DeliveryChanged { account_id, .. } => {
+            connection(app, &account_id, Connection::Connected);
+        }
+        Event::ConnectionLost { account_id, .. } | Event::AccountProblem { account_id, .. } => {
+            connection(app, &account_id, Connection::Offline);
+        }
+    }
+}
+
+/// Raises a notification for a new challenge. Its text carries no login details: those are
+/// shown only inside the app.
+fn notify<R: Runtime>(app: &AppHandle<R>, state: &AppState, challenge_id: &str) {
+    static NEXT_ID: AtomicI32 = AtomicI32::new(1);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    state.remember_notification(id, challenge_id.to_owned());
+    let shown = app
+        .notification()
+        .builder()
+        .id(id)
+        .title("Sign-in request")
+        .body("Open Signet to approve or deny it.")
+        .auto_cancel()
+        .show();
+    if let Err(error) = shown {
+        tracing::warn!(%error, "cannot show a notification");
+    }
+}
+
+/// A tap on a notification: bring the window forward and open that challenge's sheet.
+pub fn on_notification_tap<R: Runtime>(app: &AppHandle<R>, notification_id: i32) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    if let Some(challenge_id) = app
+        .state::<AppState>()
+        .notification_challenge(notification_id)
+    {
+        emit(
+            app,
+            events::OPEN_CHALLENGE,
+            json!({ "challengeId": challenge_id }),
+        );
+    }
+}

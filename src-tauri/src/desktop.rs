@@ -1,0 +1,36 @@
+//! Desktop specifics: deep links are registered with the OS at start (Linux and Windows
+//! need it at run time; macOS reads the bundle), no QR scanner, notifications need no
+//! permission.
+
+use tauri::{App, Runtime};
+use tauri_plugin_deep_link::DeepLinkExt;
+
+/// What differs on desktop platforms.
+pub struct Platform;
+
+impl Platform {
+    /// Adds the desktop-only plugins (none).
+    pub fn plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+        builder
+    }
+
+    /// Registers the `signet://` scheme with the OS, where that is done at run time.
+    pub fn setup<R: Runtime>(app: &App<R>) {
+        #[cfg(any(target_os = "linux", windows))]
+        if let Err(error) = app.deep_link().register_all() {
+            tracing::warn!(%error, "cannot register signet:// links with the system");
+        }
+        #[cfg(target_os = "macos")]
+        let _ = app;
+    }
+
+    /// This computer's name, sent as `deviceName` at enrollment.
+    pub fn device_name() -> Option<String> {
+        std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .or_else(|| std::env::var("COMPUTERNAME").ok())
+    }
+}

@@ -1,0 +1,142 @@
+//! The error every command returns: `{code, message}` with a stable camelCase `code` the UI
+//! maps to its own words, and an English `message` as a fallback. Messages come from the
+//! core's errors, which never carry keys, tokens or signatures.
+
+use serde::Serialize;
+use signet_core::Error;
+use signet_protocol::{Error as ProtocolError, ErrorCode as WireCode};
+
+/// The stable error codes of the UI contract (`ui/src/lib/api.ts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The enrollment link cannot be read.
+    InvalidLink,
+    /// The enrollment link is of a version this app does not know.
+    UnsupportedLinkVersion,
+    /// The server is plain http and not on this machine.
+    InsecureServer,
+    /// The server cannot be reached.
+    Network,
+    /// The server refused for a reason without a code of its own here.
+    Server,
+    /// The server does not accept this device or token.
+    Unauthorized,
+    /// The enrollment token has expired.
+    ExpiredToken,
+    /// No such account.
+    AccountNotFound,
+    /// No such pending challenge.
+    ChallengeNotFound,
+    /// The challenge expired.
+    ChallengeExpired,
+    /// The challenge was already answered.
+    ChallengeAlreadyAnswered,
+    /// The number typed does not match the sign-in page.
+    WrongVerificationCode,
+    /// The challenge needs the number from the sign-in page.
+    VerificationCodeRequired,
+    /// The biometric prompt was cancelled or failed.
+    BiometricCancelled,
+    /// This device has no biometric the app can use.
+    BiometricUnavailable,
+    /// The platform keystore failed.
+    Keystore,
+    /// The app's files could not be read or written.
+    Storage,
+    /// Settings out of range.
+    InvalidSettings,
+    /// Anything else.
+    Internal,
+}
+
+/// A command's error, as the UI receives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandError {
+    /// What kind of error, for the UI's words.
+    pub code: ErrorCode,
+    /// An English description, for when the UI has no words of its own.
+    pub message: String,
+}
+
+impl CommandError {
+    /// An error with a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for CommandError {
+    fn from(error: Error) -> Self {
+        let code = match &error {
+            Error::Protocol(ProtocolError::UnsupportedLinkVersion { .. }) => {
+                ErrorCode::UnsupportedLinkVersion
+            }
+            Error::Protocol(_) | Error::InvalidToken => ErrorCode::InvalidLink,
+            Error::InsecureUrl { .. } => ErrorCode::InsecureServer,
+            Error::Network { .. } | Error::Timeout => ErrorCode::Network,
+            Error::Server { code, .. } => match code {
+                Some(WireCode::Unauthorized | WireCode::InvalidScope) => ErrorCode::Unauthorized,
+                Some(WireCode::ExpiredToken) => ErrorCode::ExpiredToken,
+                Some(WireCode::ChallengeNotFound) => ErrorCode::ChallengeNotFound,
+                Some(WireCode::ChallengeExpired) => ErrorCode::ChallengeExpired,
+                Some(WireCode::ChallengeAlreadyAnswered) => ErrorCode::ChallengeAlreadyAnswered,
+                _ => ErrorCode::Server,
+            },
+            Error::UnknownAccount { .. } => ErrorCode::AccountNotFound,
+            Error::UnknownChallenge { .. } => ErrorCode::ChallengeNotFound,
+            Error::ChallengeExpired { .. } => ErrorCode::ChallengeExpired,
+            Error::VerificationCodeRequired => ErrorCode::VerificationCodeRequired,
+            Error::UserVerificationFailed => ErrorCode::BiometricCancelled,
+            Error::UserVerificationUnavailable => ErrorCode::BiometricUnavailable,
+            Error::KeyNotFound { .. }
+            | Error::KeyExists { .. }
+            | Error::KeyCorrupt { .. }
+            | Error::Keystore { .. }
+            | Error::InjectedFailure => ErrorCode::Keystore,
+            Error::AccountsCorrupt { .. }
+            | Error::AccountsVersion { .. }
+            | Error::AccountsIo { .. } => ErrorCode::Storage,
+            Error::InvalidSettings { .. } => ErrorCode::InvalidSettings,
+            _ => ErrorCode::Internal,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+/// What every command returns.
+pub type CommandResult<T> = Result<T, CommandError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsupported_link_version_keeps_its_own_code() {
+        let error = Error::from(ProtocolError::UnsupportedLinkVersion {
+            version: "2".into(),
+        });
+        assert_eq!(
+            CommandError::from(error).code,
+            ErrorCode::UnsupportedLinkVersion
+        );
+    }
+
+    #[test]
+    fn a_server_refusal_with_a_protocol_code_maps_to_that_code() {
+        let error = Error::Server {
+            status: 400,
+            code: Some(WireCode::ChallengeAlreadyAnswered),
+            error: "challenge_already_answered".into(),
+            description: None,
+        };
+        let mapped = CommandError::from(error);
+        assert_eq!(mapped.code, ErrorCode::ChallengeAlreadyAnswered);
+        let json = serde_json::to_value(&mapped).unwrap();
+        assert_eq!(json["code"], "challengeAlreadyAnswered");
+    }
+}

@@ -1,0 +1,35 @@
+//! iOS and Android specifics: the QR scanner plugin for enrollment codes, and the
+//! notification permission asked once at start. Deep links are declared in the app's
+//! manifest (tauri.conf.json `plugins.deep-link.mobile`).
+
+use tauri::{App, Runtime};
+use tauri_plugin_notification::{NotificationExt, PermissionState};
+
+/// What differs on mobile platforms.
+pub struct Platform;
+
+impl Platform {
+    /// Adds the mobile-only plugins: the QR scanner.
+    pub fn plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+        builder.plugin(tauri_plugin_barcode_scanner::init())
+    }
+
+    /// Asks once for permission to notify (the system remembers the answer).
+    pub fn setup<R: Runtime>(app: &App<R>) {
+        let notifications = app.notification();
+        if matches!(
+            notifications.permission_state(),
+            Ok(PermissionState::Prompt | PermissionState::PromptWithRationale)
+        ) {
+            if let Err(error) = notifications.request_permission() {
+                tracing::warn!(%error, "cannot ask for notification permission");
+            }
+        }
+    }
+
+    /// The phone's name is not readable by apps without extra entitlements; the platform
+    /// name is sent instead.
+    pub fn device_name() -> Option<String> {
+        None
+    }
+}
