@@ -22,4 +22,12 @@ echo "demo: building signet-server and signet-cli"
 (cd "$root" && cargo build --quiet -p signet-server -p signet-cli)
 echo "demo: Playwright tests"
 cd "$demo"
+# The device (signet-cli) keeps its keys in the platform keystore: run the tests in a private
+# D-Bus session with an unlocked gnome-keyring, so no real keyring is touched.
+if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  exec dbus-run-session -- sh -c \
+    'printf "signet-demo-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec ./node_modules/.bin/vitest run "$@"' \
+    sh "$@"
+fi
+echo "demo: no dbus-run-session/gnome-keyring-daemon: using the session's own Secret Service"
 exec ./node_modules/.bin/vitest run "$@"

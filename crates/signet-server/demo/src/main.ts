@@ -150,6 +150,9 @@ async function copyLink(): Promise<void> {
 
 function resetChallenge(heading: string): void {
   clearInterval(challengeTimer);
+  // An enrollment link on screen is done with once a sign-in starts.
+  clearInterval(enrollTimer);
+  ui.enrollment.hidden = true;
   ui.challenge.hidden = false;
   ui.challenge.dataset.state = "starting";
   ui.challengeHeading.textContent = heading;
@@ -203,6 +206,7 @@ async function runChallenge(
   const { config: current, sdk: client } = await ready();
   resetChallenge(heading);
   ui.challengeStatus.textContent = "Asking the server…";
+  ui.challenge.scrollIntoView({ block: "nearest" });
   // Section 1 step 1: the backend tracks the action and says whether the user has a device.
   const tracked = await track();
   if (!tracked.isEnrolled || tracked.token === undefined) {
@@ -245,7 +249,10 @@ async function runChallenge(
   ui.numberBox.hidden = true;
   const done: Record<Outcome["kind"], string> = {
     approved: kind === "signIn" ? `Approved: signed in as ${user}.` : `Approved: payment authorised by ${user}.`,
-    denied: "Denied on the phone.",
+    denied:
+      started.verificationCode !== undefined
+        ? "Denied on the phone, or the wrong number was typed there."
+        : "Denied on the phone.",
     expired: "Expired: nobody answered in time.",
   };
   ui.challengeStatus.textContent = `${done[outcome.kind]} Checking with the backend…`;

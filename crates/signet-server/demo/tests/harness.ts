@@ -30,10 +30,17 @@ const chromiumArgs = [
 ];
 
 export function launchBrowser(): Promise<Browser> {
+  // The D-Bus session is for the device's keystore; Chromium would only wake desktop portals.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[0] !== "DBUS_SESSION_BUS_ADDRESS" && entry[1] !== undefined,
+    ),
+  );
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
     args: chromiumArgs,
+    env,
   });
 }
 

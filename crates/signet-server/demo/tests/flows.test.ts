@@ -1,0 +1,193 @@
+// Sign-in and payment through the demo page, end to end: the real signet-server, Authsignal's
+// browser SDK in Debian's Chromium, and the headless device signet-cli as the phone.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { Device } from "./device";
+import { launchBrowser, openDemo, screenshot, startServer, uniqueUser, type RunningServer } from "./harness";
+
+/** What the page shows when a challenge has ended and the backend has validated. */
+interface Shown {
+  outcome: string;
+  isValid: string;
+  state: string;
+  actionCode: string;
+  status: string;
+}
+
+/** Waits (bounded) until the page shows an outcome and the backend's validate result. */
+async function shownResult(page: Page, timeout = 30_000): Promise<Shown> {
+  await page.locator("#validation").waitFor({ state: "visible", timeout });
+  await expect.poll(() => page.locator("#challenge-status").textContent(), { timeout }).toContain("The backend says");
+  const field = (name: string) => page.locator(`#validation-list dd[data-field="${name}"]`).textContent();
+  return {
+    outcome: (await page.locator("#outcome").textContent()) ?? "",
+    isValid: (await field("isValid")) ?? "",
+    state: (await field("state")) ?? "",
+    actionCode: (await field("actionCode")) ?? "",
+    status: (await page.locator("#challenge-status").textContent()) ?? "",
+  };
+}
+
+/** Enrolls a new device for `user` through the page's link and starts it watching. */
+async function enrollThroughThePage(page: Page): Promise<Device> {
+  await page.getByRole("button", { name: "Enroll a device" }).first().click();
+  const linkBox = page.getByLabel("Enrollment link");
+  // (expect.poll only works inside a test; this runs in beforeAll.)
+  await page.waitForFunction(
+    () => (document.getElementById("link") as HTMLTextAreaElement | null)?.value.startsWith("signet://enroll?"),
+    undefined,
+    { timeout: 15_000 },
+  );
+  const device = new Device();
+  await device.enroll(await linkBox.inputValue());
+  device.startWatching();
+  return device;
+}
+
+describe("sign-in and payment with a device", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let device: Device;
+  let page: Page;
+  const user = uniqueUser("flow");
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    page = await openDemo(browser, server, user);
+    device = await enrollThroughThePage(page);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await device?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("signs in when the device approves, and the backend validates the token", async () => {
+    device.clearEvents();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const challenge = await device.nextChallenge();
+    expect(challenge.actionCode).toBe("signIn");
+    expect(challenge.verificationCodeRequired).toBe(false);
+    expect(challenge.userAgent).toContain("Chrome");
+    // While it waits, the page counts down to the challenge's expiry.
+    expect(await page.locator("#challenge-timer").isVisible()).toBe(true);
+    expect(await page.getByRole("timer").last().textContent()).toMatch(/^[0-2]:[0-5]\d$/);
+    await device.approve(challenge.id);
+    const shown = await shownResult(page);
+    expect(shown).toMatchObject({
+      outcome: "Approved",
+      isValid: "true",
+      state: "CHALLENGE_SUCCEEDED",
+      actionCode: "signIn",
+    });
+    expect(shown.status).toContain(`Approved: signed in as ${user}.`);
+    await screenshot(page, "demo-approved");
+  });
+
+  it("says Denied when the device denies, and the token does not validate", async () => {
+    device.clearEvents();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const challenge = await device.nextChallenge();
+    await device.deny(challenge.id);
+    expect(await shownResult(page)).toMatchObject({
+      outcome: "Denied",
+      isValid: "false",
+      state: "CHALLENGE_FAILED",
+    });
+  });
+
+  it("shows the number to type with number matching, and approves when the device types it", async () => {
+    await page.getByLabel(/Number matching/).check();
+    try {
+      device.clearEvents();
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const challenge = await device.nextChallenge();
+      expect(challenge.verificationCodeRequired).toBe(true);
+      const number = page.locator("#number");
+      await number.waitFor({ state: "visible" });
+      const code = (await number.textContent()) ?? "";
+      expect(code).toMatch(/^\d{2}$/);
+      expect(await number.getAttribute("aria-label")).toBe(`Number to type on your phone: ${code[0]} ${code[1]}`);
+      await device.approve(challenge.id, code);
+      expect(await shownResult(page)).toMatchObject({
+        outcome: "Approved",
+        isValid: "true",
+        state: "CHALLENGE_SUCCEEDED",
+      });
+      await screenshot(page, "demo-number-matching");
+    } finally {
+      await page.getByLabel(/Number matching/).uncheck();
+    }
+  });
+
+  it("says Denied when the device types the wrong number", async () => {
+    await page.getByLabel(/Number matching/).check();
+    try {
+      device.clearEvents();
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const challenge = await device.nextChallenge();
+      await page.locator("#number").waitFor({ state: "visible" });
+      const code = (await page.locator("#number").textContent()) ?? "";
+      const wrong = code === "00" ? "01" : "00";
+      await expect(device.approve(challenge.id, wrong)).rejects.toThrow(/wrong number/);
+      const shown = await shownResult(page);
+      expect(shown).toMatchObject({ outcome: "Denied", isValid: "false", state: "CHALLENGE_FAILED" });
+      expect(shown.status).toContain("wrong number");
+    } finally {
+      await page.getByLabel(/Number matching/).uncheck();
+    }
+  });
+
+  it("approves a payment whose amount and merchant the device shows", async () => {
+    device.clearEvents();
+    await page.getByLabel("Amount").fill("42.50 EUR");
+    await page.getByLabel("Merchant").fill("Test Shop");
+    await page.getByRole("button", { name: "Approve a payment" }).click();
+    const challenge = await device.nextChallenge();
+    expect(challenge.actionCode).toBe("approvePayment");
+    expect(challenge.custom).toMatchObject({ amount: "42.50 EUR", merchant: "Test Shop" });
+    expect(await page.locator("#challenge-heading").textContent()).toBe("Approve 42.50 EUR to Test Shop");
+    await device.approve(challenge.id);
+    const shown = await shownResult(page);
+    expect(shown).toMatchObject({
+      outcome: "Approved",
+      isValid: "true",
+      state: "CHALLENGE_SUCCEEDED",
+      actionCode: "approvePayment",
+    });
+    expect(shown.status).toContain(`payment authorised by ${user}`);
+  });
+});
+
+describe("a challenge nobody answers", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let device: Device;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startServer({ challengeLifetimeSeconds: 3 });
+    browser = await launchBrowser();
+    page = await openDemo(browser, server, uniqueUser("expiry"));
+    device = await enrollThroughThePage(page);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await device?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("ends as Expired within the challenge's lifetime plus a few seconds", async () => {
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await device.nextChallenge();
+    const shown = await shownResult(page, 20_000);
+    expect(shown).toMatchObject({ outcome: "Expired", isValid: "false" });
+    expect(shown.status).toContain("nobody answered in time");
+    expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
+  });
+});
