@@ -23,11 +23,16 @@ echo "demo: building signet-server and signet-cli"
 echo "demo: Playwright tests"
 cd "$demo"
 # The device (signet-cli) keeps its keys in the platform keystore: run the tests in a private
-# D-Bus session with an unlocked gnome-keyring, so no real keyring is touched.
+# D-Bus session with a fresh, unlocked gnome-keyring whose files live in a temporary folder, so
+# no real keyring is touched (and its password does not matter).
 if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
-  exec dbus-run-session -- sh -c \
+  keyring_home="$(mktemp -d)"
+  trap 'rm -rf "$keyring_home"' EXIT
+  status=0
+  XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
     'printf "signet-demo-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec ./node_modules/.bin/vitest run "$@"' \
-    sh "$@"
+    sh "$@" || status=$?
+  exit "$status"
 fi
 echo "demo: no dbus-run-session/gnome-keyring-daemon: using the session's own Secret Service"
 exec ./node_modules/.bin/vitest run "$@"
