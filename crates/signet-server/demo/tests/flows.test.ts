@@ -191,3 +191,36 @@ describe("a challenge nobody answers", () => {
     expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
   });
 });
+
+describe("a plain server that does not hold verify/push", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let device: Device;
+  let page: Page;
+  const user = uniqueUser("plain");
+
+  beforeAll(async () => {
+    server = await startServer({ plain: true });
+    browser = await launchBrowser();
+    page = await openDemo(browser, server, user);
+    device = await enrollThroughThePage(page);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await device?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("still signs in: the page falls back to asking once a second", async () => {
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const challenge = await device.nextChallenge();
+    await device.approve(challenge.id);
+    expect(await shownResult(page)).toMatchObject({
+      outcome: "Approved",
+      isValid: "true",
+      state: "CHALLENGE_SUCCEEDED",
+    });
+  });
+});

@@ -1,7 +1,7 @@
 // Test harness: the real signet-server binary on a free loopback port with a temporary
 // database, serving the built demo page (dist/); Debian's Chromium through playwright-core.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -77,6 +77,8 @@ export interface RunningServer {
 export interface ServerOptions {
   /** Seconds a push challenge stays open (the server's default when absent). */
   challengeLifetimeSeconds?: number;
+  /** A plain server that ignores `wait` (no long-poll), like one without extension 8.2. */
+  plain?: boolean;
 }
 
 const secretKey = "demo-test-secret-key";
@@ -102,6 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (options.challengeLifetimeSeconds !== undefined) {
     args.push("--challenge-seconds", String(options.challengeLifetimeSeconds));
   }
+  if (options.plain) args.push("--no-long-poll");
   const child = spawn(binary("signet-server"), args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
@@ -118,6 +121,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       clearTimeout(timer);
     }
     rmSync(dataDir, { recursive: true, force: true });
+    // SIGNET_DEMO_SERVER_LOG=<file>: keep what the server printed (RUST_LOG=info for requests).
+    if (process.env.SIGNET_DEMO_SERVER_LOG) appendFileSync(process.env.SIGNET_DEMO_SERVER_LOG, output);
   };
   try {
     await waitUntilUp(`${origin}/demo/api/config`, child, () => output);
