@@ -55,7 +55,8 @@ async function sdkCall<T>(call: () => Promise<AuthsignalResponse<T>>, what: stri
   }
   if (result.error !== undefined || result.errorCode !== undefined || result.data === undefined) {
     const code = result.errorCode ?? result.error ?? "server";
-    throw new DemoError(code, result.errorDescription ?? wordsForCode(code));
+    const words = (result.errorDescription ?? wordsForCode(code)).trim().replace(/[.!]?$/, ".");
+    throw new DemoError(code, `The push server refused ${what}: ${words}`);
   }
   return result.data;
 }

@@ -167,11 +167,12 @@ describe("a challenge nobody answers", () => {
   let browser: Browser;
   let device: Device;
   let page: Page;
+  const user = uniqueUser("expiry");
 
   beforeAll(async () => {
-    server = await startServer({ challengeLifetimeSeconds: 3 });
+    server = await startServer({ challengeLifetimeSeconds: 3, maxOpenChallenges: 1 });
     browser = await launchBrowser();
-    page = await openDemo(browser, server, uniqueUser("expiry"));
+    page = await openDemo(browser, server, user);
     device = await enrollThroughThePage(page);
   });
 
@@ -189,6 +190,25 @@ describe("a challenge nobody answers", () => {
     expect(shown).toMatchObject({ outcome: "Expired", isValid: "false" });
     expect(shown.status).toContain("nobody answered in time");
     expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
+  });
+
+  it("shows the push server's refusal in words when too many challenges are open", async () => {
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await device.nextChallenge();
+    // A second tab signs in while the first challenge is still open (the limit here is 1).
+    const second = await openDemo(browser, server, user);
+    try {
+      await second.getByRole("button", { name: "Sign in" }).click();
+      const alert = second.getByRole("alert");
+      await expect
+        .poll(() => alert.textContent())
+        .toBe("The push server refused the challenge: too many open challenges for this user.");
+      expect(await alert.getAttribute("data-code")).toBe("rate_limited");
+      expect(await second.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
+    } finally {
+      await second.close();
+    }
+    expect((await shownResult(page, 20_000)).outcome).toBe("Expired");
   });
 });
 

@@ -79,6 +79,8 @@ export interface ServerOptions {
   challengeLifetimeSeconds?: number;
   /** A plain server that ignores `wait` (no long-poll), like one without extension 8.2. */
   plain?: boolean;
+  /** Most open challenges per user (the server's default when absent). */
+  maxOpenChallenges?: number;
 }
 
 const secretKey = "demo-test-secret-key";
@@ -105,6 +107,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     args.push("--challenge-seconds", String(options.challengeLifetimeSeconds));
   }
   if (options.plain) args.push("--no-long-poll");
+  if (options.maxOpenChallenges !== undefined) {
+    args.push("--max-open-challenges", String(options.maxOpenChallenges));
+  }
   const child = spawn(binary("signet-server"), args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
