@@ -111,13 +111,13 @@ describe("sign-in and payment with a device", () => {
       const code = (await number.textContent()) ?? "";
       expect(code).toMatch(/^\d{2}$/);
       expect(await number.getAttribute("aria-label")).toBe(`Number to type on your phone: ${code[0]} ${code[1]}`);
+      await screenshot(page, "demo-number-matching");
       await device.approve(challenge.id, code);
       expect(await shownResult(page)).toMatchObject({
         outcome: "Approved",
         isValid: "true",
         state: "CHALLENGE_SUCCEEDED",
       });
-      await screenshot(page, "demo-number-matching");
     } finally {
       await page.getByLabel(/Number matching/).uncheck();
     }
