@@ -105,8 +105,7 @@ pub fn pending_challenges(state: State<'_, AppState>) -> Vec<ChallengeView> {
 
 /// Approves a challenge (after the biometric, when the account asks for it).
 #[tauri::command]
-pub async fn approve<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn approve(
     state: State<'_, AppState>,
     challenge_id: String,
     verification_code: Option<String>,
@@ -122,13 +121,12 @@ pub async fn approve<R: Runtime>(
             "the server did not accept the approval: the number does not match",
         ));
     }
-    Ok(resolved(&app, &challenge_id, Outcome::Approved))
+    Ok(Outcome::Approved)
 }
 
 /// Denies a challenge, optionally saying "it wasn't me".
 #[tauri::command]
-pub async fn deny<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn deny(
     state: State<'_, AppState>,
     challenge_id: String,
     not_me: bool,
@@ -143,14 +141,7 @@ pub async fn deny<R: Runtime>(
     } else {
         Outcome::Denied
     };
-    Ok(resolved(&app, &challenge_id, outcome))
-}
-
-/// Tells every window a challenge was answered here.
-fn resolved<R: Runtime>(app: &AppHandle<R>, challenge_id: &str, outcome: Outcome) -> Outcome {
-    let payload = serde_json::json!({ "challengeId": challenge_id, "outcome": outcome });
-    let _ = app.emit(events::CHALLENGE_RESOLVED, payload);
-    outcome
+    Ok(outcome)
 }
 
 /// Past challenges, newest first.

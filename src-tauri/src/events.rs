@@ -3,8 +3,6 @@
 
 /// A new challenge is pending; payload: the challenge.
 pub const CHALLENGE_RECEIVED: &str = "challenge-received";
-/// A challenge was answered (here or elsewhere); payload: `{challengeId, outcome}`.
-pub const CHALLENGE_RESOLVED: &str = "challenge-resolved";
 /// A challenge expired unanswered; payload: `{challengeId}`.
 pub const CHALLENGE_EXPIRED: &str = "challenge-expired";
 /// An account's connection to its server changed; payload: `{accountId, connection}`.

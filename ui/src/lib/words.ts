@@ -80,6 +80,9 @@ function valueWords(value: unknown): string | null {
  * The custom fields worth showing, known ones first ("Amount", "Merchant", "Note"), then any
  * other plain values with their key turned into words. Nested objects are left out.
  */
+/** Custom fields that steer the protocol (protocol.md 8.3) rather than describe the request. */
+const protocolCustom = ["numberMatching"];
+
 export function customDetails(custom: Record<string, unknown> | null): Detail[] {
   if (!custom) return [];
   const details: Detail[] = [];
@@ -88,7 +91,7 @@ export function customDetails(custom: Record<string, unknown> | null): Detail[] 
     if (value) details.push({ label, value });
   }
   for (const [key, raw] of Object.entries(custom)) {
-    if (knownCustom.some(([known]) => known === key)) continue;
+    if (knownCustom.some(([known]) => known === key) || protocolCustom.includes(key)) continue;
     const value = valueWords(raw);
     if (value) details.push({ label: camelToWords(key), value });
   }

@@ -2,6 +2,9 @@
 // type and take screenshots of the real app.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -40,6 +43,7 @@ export class TauriDriver {
     private readonly child: ChildProcess,
   ) {}
 
+  /** Starts tauri-driver; the app it launches gets a fresh, empty data folder of its own. */
   static async start(): Promise<TauriDriver> {
     const port = await freePort();
     const nativePort = await freePort();
@@ -47,7 +51,10 @@ export class TauriDriver {
     const child = spawn(
       binary,
       ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
-      { stdio: ["ignore", "inherit", "inherit"] },
+      {
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...process.env, XDG_DATA_HOME: mkdtempSync(join(tmpdir(), "signet-app-data-")) },
+      },
     );
     const url = `http://127.0.0.1:${port}`;
     const driver = new TauriDriver(url, child);
@@ -110,11 +117,27 @@ export class Session {
     throw new Error(`element ${css} did not appear within ${timeoutMs} ms: ${String(lastError)}`);
   }
 
+  /** Waits (bounded) until nothing matches `css`. */
+  async waitGone(css: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = await call<unknown[]>("POST", `${this.base}/elements`, { using: "css selector", value: css });
+      if (found.length === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`element ${css} was still there after ${timeoutMs} ms`);
+  }
+
   async text(element: string): Promise<string> {
     return call<string>("GET", `${this.base}/element/${element}/text`);
   }
 
+  /** Scrolls the element to the middle of the window (clear of sticky bars), then clicks it. */
   async click(element: string): Promise<void> {
+    await call("POST", `${this.base}/execute/sync`, {
+      script: "arguments[0].scrollIntoView({ block: 'center' });",
+      args: [{ [ELEMENT_KEY]: element }],
+    });
     await call("POST", `${this.base}/element/${element}/click`, {});
   }
 

@@ -181,6 +181,12 @@ describe("challenge words", () => {
       { label: "Device count", value: "2" },
     ]);
   });
+
+  it("leave out the protocol's own switches such as numberMatching", () => {
+    expect(customDetails({ numberMatching: true, merchant: "Shop" })).toEqual([
+      { label: "Merchant", value: "Shop" },
+    ]);
+  });
 });
 
 describe("the poll interval field", () => {

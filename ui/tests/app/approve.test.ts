@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Session, TauriDriver } from "./webdriver";
+import { Server } from "./server";
+
+const root = resolve(import.meta.dirname, "../../..");
+const application = process.env.SIGNET_APP ?? resolve(root, "target/debug/signet");
+const screenshots = resolve(root, "target/screenshots");
+
+let driver: TauriDriver;
+let session: Session;
+let server: Server;
+const user = "ada";
+
+/** Waits (bounded) until the server reports `expected` for the sign-in. */
+async function settle(read: () => Promise<string>, expected: string): Promise<string> {
+  let state = "";
+  for (let attempt = 0; attempt < 50; attempt++) {
+    state = await read();
+    if (state === expected) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return state;
+}
+
+/** Saves a screenshot once the sheet's 0.2 s slide-in has finished. */
+async function snapshot(name: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 500));
+  mkdirSync(screenshots, { recursive: true });
+  writeFileSync(resolve(screenshots, name), await session.screenshot());
+}
+
+beforeAll(async () => {
+  server = await Server.start();
+  driver = await TauriDriver.start();
+  session = await Session.start(driver, application);
+});
+
+afterAll(async () => {
+  await session?.end();
+  driver?.stop();
+  server?.stop();
+});
+
+describe("the real app against a real signet-server", () => {
+  it("enrolls by pasting a link, after showing the issuer and user", async () => {
+    await session.click(await session.waitFor("[data-testid=nav-enroll]"));
+    const link = await server.enrollmentLink(user, "ada@example.com", "Acme");
+    await session.type(await session.waitFor("#enroll-link"), link);
+    await session.click(await session.find("[data-testid=enroll-check]"));
+    const preview = await session.text(await session.waitFor("[aria-labelledby=preview-title]"));
+    expect(preview).toContain("Acme");
+    expect(preview).toContain("ada@example.com");
+    await session.click(await session.find("[data-testid=enroll-add]"));
+    await session.waitGone("[data-testid=enroll-add]");
+    await session.click(await session.waitFor("[data-testid=nav-accounts]"));
+    const accounts = await session.text(await session.waitFor(".account-list"));
+    expect(accounts).toContain("ada@example.com");
+  });
+
+  it("shows a sign-in started on the server and approves it", async () => {
+    const signIn = await server.signIn(user);
+    const sheet = await session.waitFor(".sheet[role=dialog]");
+    expect(await session.text(sheet)).toContain("Acme");
+    await snapshot("app-approval-sheet.png");
+    await session.click(await session.find("[data-testid=approve]"));
+    expect(await settle(() => server.state(user, signIn), "CHALLENGE_SUCCEEDED")).toBe("CHALLENGE_SUCCEEDED");
+    await session.waitGone(".sheet[role=dialog]");
+  });
+
+  it("denies a sign-in", async () => {
+    const signIn = await server.signIn(user);
+    await session.waitFor(".sheet[role=dialog]");
+    await session.click(await session.waitFor("[data-testid=deny]"));
+    expect(await settle(() => server.state(user, signIn), "CHALLENGE_FAILED")).toBe("CHALLENGE_FAILED");
+    await session.waitGone(".sheet[role=dialog]");
+  });
+
+  it("asks for the number shown on the sign-in page and approves with it", async () => {
+    const signIn = await server.signIn(user, { numberMatching: true });
+    expect(signIn.verificationCode).toMatch(/^\d{2}$/);
+    await session.type(await session.waitFor("#verification-code"), signIn.verificationCode ?? "");
+    await snapshot("app-approval-number.png");
+    await session.click(await session.find("[data-testid=approve]"));
+    expect(await settle(() => server.state(user, signIn), "CHALLENGE_SUCCEEDED")).toBe("CHALLENGE_SUCCEEDED");
+    await session.waitGone(".sheet[role=dialog]");
+  });
+});

@@ -1,0 +1,110 @@
+// A real signet-server for the app's end-to-end tests (the built binary, a temporary
+// database, a free loopback port), and a relying party that drives it through its HTTP API
+// (protocol.md sections 4 and 5) the way a website's backend and page would.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { freePort } from "./webdriver";
+
+const root = resolve(import.meta.dirname, "../../..");
+const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(root, "target");
+
+export interface SignIn {
+  token: string;
+  idempotencyKey: string;
+  challengeId: string;
+  verificationCode: string | null;
+}
+
+export class Server {
+  private constructor(
+    readonly baseUrl: string,
+    readonly tenantId: string,
+    private readonly secretKey: string,
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(): Promise<Server> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), "signet-app-e2e-"));
+    const tenantId = `app-e2e-${randomBytes(4).toString("hex")}`;
+    const secretKey = randomBytes(16).toString("hex");
+    const child = spawn(
+      process.env.SIGNET_SERVER ?? join(targetDir, "debug/signet-server"),
+      ["--db", join(dir, "signet.db"), "--listen", `127.0.0.1:${port}`, "--tenant-id", tenantId, "--secret-key", secretKey],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    const server = new Server(`http://127.0.0.1:${port}/v1`, tenantId, secretKey, child, dir);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (child.exitCode !== null) throw new Error(`signet-server exited with ${child.exitCode}`);
+      try {
+        await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) });
+        return server;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    server.stop();
+    throw new Error("signet-server did not start within 10 s");
+  }
+
+  stop(): void {
+    this.child.kill("SIGTERM");
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async call<T>(method: string, path: string, auth: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const json = (await response.json()) as T;
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  private secret(): string {
+    return `Basic ${Buffer.from(`${this.secretKey}:`).toString("base64")}`;
+  }
+
+  /** The enrollment link (protocol 8.1) a website would show as a QR code. */
+  async enrollmentLink(userId: string, user: string, issuer: string): Promise<string> {
+    const { token } = await this.call<{ token: string }>("POST", `/users/${userId}/actions/enroll`, this.secret(), {
+      scope: "add:authenticators",
+    });
+    const query = new URLSearchParams({ v: "1", url: this.baseUrl, tenant: this.tenantId, token, user, issuer });
+    return `signet://enroll?${query.toString()}`;
+  }
+
+  /** A sign-in started the way a website does: track, then the page starts the push challenge. */
+  async signIn(userId: string, options: { numberMatching?: boolean } = {}): Promise<SignIn> {
+    const tracked = await this.call<{ token: string; idempotencyKey: string }>(
+      "POST",
+      `/users/${userId}/actions/signIn`,
+      this.secret(),
+      options.numberMatching ? { custom: { numberMatching: true } } : {},
+    );
+    const started = await this.call<{ challengeId: string; verificationCode?: string }>(
+      "POST",
+      "/client/challenge/push",
+      `Bearer ${tracked.token}`,
+      { action: "signIn" },
+    );
+    return { ...tracked, challengeId: started.challengeId, verificationCode: started.verificationCode ?? null };
+  }
+
+  /** The action's state as the website's backend sees it. */
+  async state(userId: string, signIn: SignIn): Promise<string> {
+    const action = await this.call<{ state: string }>(
+      "GET",
+      `/users/${userId}/actions/signIn/${signIn.idempotencyKey}`,
+      this.secret(),
+    );
+    return action.state;
+  }
+}
