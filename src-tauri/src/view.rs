@@ -48,6 +48,20 @@ fn host_of(url: &tauri::Url) -> String {
     }
 }
 
+/// Who an account is with and for which user, as the UI names them (issuer falls back to the
+/// server's host, user label to the user id).
+fn names(account: &Account) -> (String, String) {
+    let issuer = account
+        .issuer
+        .clone()
+        .unwrap_or_else(|| host_of(&account.base_url));
+    let user_label = account
+        .user_label
+        .clone()
+        .unwrap_or_else(|| account.user_id.clone());
+    (issuer, user_label)
+}
+
 impl AccountView {
     /// The view of `account` with its connection state.
     pub fn new(account: &Account, connection: Connection) -> Self {
@@ -129,12 +143,12 @@ pub struct ChallengeView {
 impl ChallengeView {
     /// The view of `challenge`, named after `account` when it is known.
     pub fn new(challenge: &signet_core::Challenge, account: Option<&Account>) -> Self {
-        let names = account.map(|a| AccountView::new(a, Connection::Connected));
+        let (issuer, user_label) = account.map(names).unwrap_or_default();
         Self {
             id: challenge.id.clone(),
             account_id: challenge.account_id.clone(),
-            issuer: names.as_ref().map(|n| n.issuer.clone()).unwrap_or_default(),
-            user_label: names.map(|n| n.user_label).unwrap_or_default(),
+            issuer,
+            user_label,
             action_code: challenge.action_code.clone(),
             ip_address: challenge.ip_address.clone(),
             user_agent: challenge.user_agent.clone(),
@@ -173,14 +187,13 @@ pub struct HistoryView {
 impl HistoryView {
     /// The view of `entry`, named after `account` when it still exists.
     pub fn new(entry: &HistoryEntry, account: Option<&Account>) -> Self {
-        let names = account.map(|a| AccountView::new(a, Connection::Connected));
+        let (issuer, user_label) =
+            account.map_or_else(|| ("Removed account".to_owned(), String::new()), names);
         Self {
             challenge_id: entry.challenge_id.clone(),
             account_id: entry.account_id.clone(),
-            issuer: names
-                .as_ref()
-                .map_or_else(|| "Removed account".to_owned(), |n| n.issuer.clone()),
-            user_label: names.map(|n| n.user_label).unwrap_or_default(),
+            issuer,
+            user_label,
             action_code: entry.action_code.clone(),
             ip_address: entry.ip_address.clone(),
             user_agent: entry.user_agent.clone(),
@@ -198,4 +211,75 @@ pub struct BiometricStatus {
     pub available: bool,
     /// Why not, in words.
     pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(issuer: Option<&str>, user_label: Option<&str>) -> Account {
+        serde_json::from_value(serde_json::json!({
+            "id": "0123456789abcdef",
+            "baseUrl": "https://auth.example.com:8443/v1",
+            "tenantId": "tenant",
+            "userLabel": user_label,
+            "issuer": issuer,
+            "userId": "user-42",
+            "authenticatorId": "authenticator-1",
+            "keyAlias": "signet-0123456789abcdef",
+            "publicKey": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEaxfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpZP40Li/hp/m47n60p8D54WK84zV2sxXs7LtkBoN79R9Q==",
+            "createdAt": 1_800_000_000_u64,
+            "lastUsedAt": null,
+        }))
+        .expect("a valid account")
+    }
+
+    #[test]
+    fn an_account_without_issuer_or_label_is_named_by_its_host_and_user_id() {
+        let view = AccountView::new(&account(None, None), Connection::Offline);
+        assert_eq!(view.issuer, "auth.example.com:8443");
+        assert_eq!(view.user_label, "user-42");
+        assert_eq!(view.server_host, "auth.example.com:8443");
+        assert_eq!(
+            view.created_at, 1_800_000_000_000,
+            "milliseconds for the UI"
+        );
+        assert_eq!(view.last_used_at, None);
+    }
+
+    #[test]
+    fn history_of_a_removed_account_says_so() {
+        let entry = HistoryEntry {
+            challenge_id: "c".into(),
+            account_id: AccountId::new("gone"),
+            action_code: None,
+            ip_address: None,
+            user_agent: None,
+            outcome: Outcome::Expired,
+            at: 2,
+        };
+        let view = HistoryView::new(&entry, None);
+        assert_eq!(view.issuer, "Removed account");
+        assert_eq!(view.at, 2_000);
+        let kept = HistoryView::new(&entry, Some(&account(Some("Acme"), Some("ada"))));
+        assert_eq!(
+            (kept.issuer.as_str(), kept.user_label.as_str()),
+            ("Acme", "ada")
+        );
+    }
+
+    #[test]
+    fn a_preview_says_whether_the_server_uses_https() {
+        let link = EnrollmentLink::parse(
+            "signet://enroll?v=1&url=http%3A%2F%2F127.0.0.1%3A4000%2Fv1&tenant=t&token=x&user=ada&issuer=Acme",
+        )
+        .expect("a valid link");
+        let preview = EnrollmentPreview::new(&link);
+        assert!(!preview.secure);
+        assert_eq!(preview.server_host, "127.0.0.1:4000");
+        assert_eq!(
+            (preview.issuer.as_str(), preview.user_label.as_str()),
+            ("Acme", "ada")
+        );
+    }
 }

@@ -1,29 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import type { PreviewServer } from "vite";
-import { callsOf, desktop, emitEvent, launchBrowser, screenshot, serveDist } from "./harness";
+import { describe, expect, it } from "vitest";
+import { callsOf, desktop, emitEvent, screenshot, useBrowser } from "./harness";
 import { acme, bank } from "./fixtures";
 import { appPage, closeChecked } from "./session";
 
-let browser: Browser;
-let server: PreviewServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ url, server } = await serveDist());
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = useBrowser();
 
 const noBiometric = { available: false, reason: "This computer has no fingerprint reader or face camera." };
 
 describe("the accounts screen", () => {
   it("lists each account with its server, last use and connection", async () => {
-    const page = await appPage(browser, url, { accounts: [acme, bank], biometric: noBiometric });
+    const page = await appPage(ctx.browser, ctx.url, { accounts: [acme, bank], biometric: noBiometric });
     await page.locator("#accounts-title").getByText("Accounts").waitFor();
     const cards = page.getByRole("main").getByRole("listitem");
     expect(await cards.count()).toBe(2);
@@ -42,7 +28,7 @@ describe("the accounts screen", () => {
   });
 
   it("disables the biometric switch with the reason when the device has none", async () => {
-    const page = await appPage(browser, url, { accounts: [acme], biometric: noBiometric });
+    const page = await appPage(ctx.browser, ctx.url, { accounts: [acme], biometric: noBiometric });
     const toggle = page.getByRole("switch", { name: "Require fingerprint or face to approve" });
     await toggle.waitFor();
     expect(await toggle.isDisabled()).toBe(true);
@@ -52,7 +38,7 @@ describe("the accounts screen", () => {
   });
 
   it("turns the biometric requirement on when the device has it", async () => {
-    const page = await appPage(browser, url, { accounts: [acme] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts: [acme] });
     const toggle = page.getByRole("switch", { name: "Require fingerprint or face to approve" });
     await toggle.click();
     await page.waitForFunction(() =>
@@ -63,7 +49,7 @@ describe("the accounts screen", () => {
   });
 
   it("removes an account after confirmation, by keyboard", async () => {
-    const page = await appPage(browser, url, { accounts: [acme] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts: [acme] });
     await page.getByRole("button", { name: "Remove Acme (alice@example.com)" }).click();
     const confirm = page.getByRole("button", { name: "Remove account" });
     await confirm.waitFor();
@@ -77,7 +63,7 @@ describe("the accounts screen", () => {
   });
 
   it("follows connection changes from the shell", async () => {
-    const page = await appPage(browser, url, { accounts: [{ ...acme, connection: "connecting" }] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts: [{ ...acme, connection: "connecting" }] });
     await page.getByText("Connecting…").waitFor();
     await emitEvent(page, "connection-changed", { accountId: acme.id, connection: "offline" });
     await page.getByRole("listitem", { name: "Acme" }).getByText("Offline").waitFor();
@@ -85,7 +71,7 @@ describe("the accounts screen", () => {
   });
 
   it("puts the navigation in a side column on a wide window", async () => {
-    const page = await appPage(browser, url, { accounts: [acme, bank] }, { viewport: desktop });
+    const page = await appPage(ctx.browser, ctx.url, { accounts: [acme, bank] }, { viewport: desktop });
     await page.locator("#accounts-title").getByText("Accounts").waitFor();
     const nav = await page.getByRole("navigation", { name: "Main" }).boundingBox();
     const main = await page.getByRole("main").boundingBox();

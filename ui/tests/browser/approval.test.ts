@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import type { PreviewServer } from "vite";
-import { callsOf, desktop, emitEvent, launchBrowser, screenshot, serveDist } from "./harness";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { callsOf, desktop, emitEvent, screenshot, useBrowser } from "./harness";
 import { acme, bank, payment, signIn, T0 } from "./fixtures";
 import { appPage, closeChecked } from "./session";
 
-let browser: Browser;
-let server: PreviewServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ url, server } = await serveDist());
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = useBrowser();
 
 const accounts = [acme, bank];
 
@@ -27,7 +14,7 @@ async function focusIsInside(page: Page, selector: string): Promise<boolean> {
 
 describe("the approval sheet", () => {
   it("shows a pending sign-in at start with where it comes from, focused and over an inert app", async () => {
-    const page = await appPage(browser, url, { accounts, pending: [signIn()] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn()] });
     const sheet = page.getByRole("dialog", { name: "Sign in to Acme?" });
     await sheet.waitFor();
     const text = await sheet.textContent();
@@ -40,7 +27,7 @@ describe("the approval sheet", () => {
   });
 
   it("approves with the right command and arguments", async () => {
-    const page = await appPage(browser, url, { accounts, pending: [signIn()] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn()] });
     await page.getByRole("button", { name: "Approve" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
     expect(await callsOf(page, "approve")).toEqual([{ challengeId: "ch-1", verificationCode: null }]);
@@ -50,7 +37,7 @@ describe("the approval sheet", () => {
   });
 
   it("denies with the right command and arguments", async () => {
-    const page = await appPage(browser, url, { accounts, pending: [signIn()] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn()] });
     await page.getByRole("button", { name: "Deny" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
     expect(await callsOf(page, "deny")).toEqual([{ challengeId: "ch-1", notMe: false }]);
@@ -59,7 +46,7 @@ describe("the approval sheet", () => {
   });
 
   it("reports \"It wasn't me\" as a denial with notMe", async () => {
-    const page = await appPage(browser, url, { accounts, pending: [signIn()] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn()] });
     await page.getByRole("button", { name: "It wasn't me" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
     expect(await callsOf(page, "deny")).toEqual([{ challengeId: "ch-1", notMe: true }]);
@@ -70,7 +57,7 @@ describe("the approval sheet", () => {
   });
 
   it("asks for the number shown on the sign-in page and sends it with the approval", async () => {
-    const page = await appPage(browser, url, {
+    const page = await appPage(ctx.browser, ctx.url, {
       accounts,
       pending: [signIn({ verificationCodeRequired: true })],
     });
@@ -90,7 +77,7 @@ describe("the approval sheet", () => {
   });
 
   it("shows a wrong number in words and keeps the request open", async () => {
-    const page = await appPage(browser, url, {
+    const page = await appPage(ctx.browser, ctx.url, {
       accounts,
       pending: [signIn({ verificationCodeRequired: true })],
       errors: { approve: { code: "wrongVerificationCode", message: "mismatch" } },
@@ -105,7 +92,7 @@ describe("the approval sheet", () => {
   });
 
   it("counts down to the expiry, then shows Expired and disables the answers", async () => {
-    const page = await appPage(browser, url, { accounts, pending: [signIn({ expiresAt: T0 + 30_000 })] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn({ expiresAt: T0 + 30_000 })] });
     expect(await page.locator(".countdown-time").textContent()).toBe("0:30");
     await page.clock.runFor(20_000);
     await page.waitForFunction(() => document.querySelector("[data-testid=countdown]")?.textContent?.includes("0:10"));
@@ -124,7 +111,7 @@ describe("the approval sheet", () => {
 
   it("shows several requests one at a time with where the user is", async () => {
     const pending = [signIn(), payment(), signIn({ id: "ch-3", issuer: "Globex", receivedAt: T0 - 1_000 })];
-    const page = await appPage(browser, url, { accounts, pending });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending });
     await page.getByRole("dialog", { name: "Sign in to Acme?" }).waitFor();
     await page.getByText("Request 1 of 3").waitFor();
     await page.getByRole("button", { name: "Approve" }).click();
@@ -143,7 +130,7 @@ describe("the approval sheet", () => {
   });
 
   it("opens and is announced when the shell reports a new request", async () => {
-    const page = await appPage(browser, url, { accounts });
+    const page = await appPage(ctx.browser, ctx.url, { accounts });
     await page.locator("#accounts-title").waitFor();
     await emitEvent(page, "challenge-received", payment());
     await page.getByRole("dialog", { name: "Approve a payment at Northwind Bank?" }).waitFor();
@@ -157,7 +144,7 @@ describe("the approval sheet", () => {
   });
 
   it("closes on Escape without answering and gives focus back", async () => {
-    const page = await appPage(browser, url, { accounts });
+    const page = await appPage(ctx.browser, ctx.url, { accounts });
     const historyTab = page.getByRole("navigation").getByRole("button", { name: "History" });
     await historyTab.focus();
     await emitEvent(page, "challenge-received", signIn());
@@ -174,7 +161,7 @@ describe("the approval sheet", () => {
   });
 
   it("opens the request the user tapped in a notification", async () => {
-    const page = await appPage(browser, url, { accounts, pending: [signIn(), payment()] });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn(), payment()] });
     await page.getByRole("dialog", { name: "Sign in to Acme?" }).waitFor();
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
@@ -185,8 +172,8 @@ describe("the approval sheet", () => {
 
   it("is a centred card on a wide window", async () => {
     const page = await appPage(
-      browser,
-      url,
+      ctx.browser,
+      ctx.url,
       { accounts, pending: [payment({ verificationCodeRequired: true })] },
       { viewport: desktop },
     );
@@ -199,7 +186,7 @@ describe("the approval sheet", () => {
   });
 
   it("follows the dark theme", async () => {
-    const page = await appPage(browser, url, { accounts, pending: [signIn()] }, { colorScheme: "dark" });
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn()] }, { colorScheme: "dark" });
     await page.getByRole("dialog").waitFor();
     await screenshot(page, "ui-approval-dark-phone");
     expect(await closeChecked(page)).toEqual([]);

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import type { PreviewServer } from "vite";
-import { cspViolations, launchBrowser, openApp, phone, screenshot, serveDist } from "./harness";
+import { describe, expect, it } from "vitest";
+import { cspViolations, openApp, phone, screenshot, useBrowser } from "./harness";
 import { shellMock } from "./shell-mock";
 
-let browser: Browser;
-let server: PreviewServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ url, server } = await serveDist());
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = useBrowser();
 
 describe("the built UI in Chromium", () => {
   it("shows the empty accounts screen and the version from the shell at phone size", async () => {
-    const page = await browser.newPage({ viewport: phone });
-    await openApp(page, url, shellMock, { version: "1.2.3" });
+    const page = await ctx.browser.newPage({ viewport: phone });
+    await openApp(page, ctx.url, shellMock, { version: "1.2.3" });
     await page.getByRole("heading", { name: "No accounts yet" }).waitFor();
     expect(await page.locator("#accounts-title").textContent()).toBe("No accounts yet");
     expect(await page.getByTestId("app-version").textContent()).toBe("Version 1.2.3");
@@ -31,8 +17,8 @@ describe("the built UI in Chromium", () => {
   });
 
   it("runs under the app's Content-Security-Policy, which reports inline styles", async () => {
-    const page = await browser.newPage({ viewport: phone });
-    await openApp(page, url, shellMock, {});
+    const page = await ctx.browser.newPage({ viewport: phone });
+    await openApp(page, ctx.url, shellMock, {});
     await page.getByRole("heading", { name: "No accounts yet" }).waitFor();
     expect(await cspViolations(page)).toEqual([]);
     await page.evaluate(() => document.body.setAttribute("style", "color: red"));
@@ -42,8 +28,8 @@ describe("the built UI in Chromium", () => {
   });
 
   it("follows the system's dark theme", async () => {
-    const page = await browser.newPage({ viewport: phone, colorScheme: "dark" });
-    await openApp(page, url, shellMock, { version: "1.2.3" });
+    const page = await ctx.browser.newPage({ viewport: phone, colorScheme: "dark" });
+    await openApp(page, ctx.url, shellMock, { version: "1.2.3" });
     await page.getByRole("heading", { name: "No accounts yet" }).waitFor();
     const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     expect(background).toBe("rgb(18, 20, 25)");

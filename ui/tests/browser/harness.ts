@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 // Playwright harness: Debian's Chromium, the built UI (ui/dist) served by Vite's preview
 // server with the app's own Content-Security-Policy (from tauri.conf.json), and Tauri's real
 // mockIPC injected before the app's own scripts run.
@@ -37,6 +38,25 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: chromiumArgs,
   });
+}
+
+/**
+ * For one test file: serves the built UI and launches Chromium before its tests, closes both
+ * after them. Read `browser` and `url` inside tests (they are set once the hooks ran).
+ */
+export function useBrowser(): { browser: Browser; url: string } {
+  const context = {} as { browser: Browser; url: string; server?: PreviewServer };
+  beforeAll(async () => {
+    const served = await serveDist();
+    context.url = served.url;
+    context.server = served.server;
+    context.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await context.browser?.close();
+    await context.server?.close();
+  });
+  return context;
 }
 
 /** Serves ui/dist on a free loopback port. */

@@ -1,31 +1,17 @@
 // Enroll, history and settings in the built UI.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import type { PreviewServer } from "vite";
-import { callsOf, emitEvent, launchBrowser, screenshot, serveDist } from "./harness";
+import { describe, expect, it } from "vitest";
+import { callsOf, emitEvent, screenshot, useBrowser } from "./harness";
 import { acme, bank, pastRequests } from "./fixtures";
 import { appPage, closeChecked } from "./session";
 
-let browser: Browser;
-let server: PreviewServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ url, server } = await serveDist());
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = useBrowser();
 
 const link = "signet://enroll?v=1&server=https%3A%2F%2Flogin.acme.example&token=abc";
 const preview = { issuer: "Acme", userLabel: "alice@example.com", serverHost: "login.acme.example", secure: true };
 
 describe("the enroll screen", () => {
   it("shows issuer, user and server before adding, then adds the account", async () => {
-    const page = await appPage(browser, url, { preview, enrolled: acme });
+    const page = await appPage(ctx.browser, ctx.url, { preview, enrolled: acme });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
     await page.getByRole("heading", { name: "Add account", level: 2 }).waitFor();
     await page.getByLabel("Enrollment link").fill(link);
@@ -48,7 +34,7 @@ describe("the enroll screen", () => {
   });
 
   it("warns before adding a server without https", async () => {
-    const page = await appPage(browser, url, { preview: { ...preview, serverHost: "192.168.1.20:8080", secure: false } });
+    const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "192.168.1.20:8080", secure: false } });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
     await page.getByLabel("Enrollment link").fill("signet://enroll?v=1&server=http%3A%2F%2F192.168.1.20%3A8080");
     await page.getByRole("button", { name: "Check link" }).click();
@@ -60,7 +46,7 @@ describe("the enroll screen", () => {
   });
 
   it("says in words why a link can't be used", async () => {
-    const page = await appPage(browser, url, {
+    const page = await appPage(ctx.browser, ctx.url, {
       errors: { preview_enrollment: { code: "expiredToken", message: "token expired" } },
     });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
@@ -74,7 +60,7 @@ describe("the enroll screen", () => {
   });
 
   it("says in words why adding failed", async () => {
-    const page = await appPage(browser, url, {
+    const page = await appPage(ctx.browser, ctx.url, {
       preview,
       errors: { enroll: { code: "network", message: "connect failed" } },
     });
@@ -87,7 +73,7 @@ describe("the enroll screen", () => {
   });
 
   it("opens prefilled and checked when a signet:// link arrives", async () => {
-    const page = await appPage(browser, url, { preview });
+    const page = await appPage(ctx.browser, ctx.url, { preview });
     await page.locator("#accounts-title").waitFor();
     await emitEvent(page, "enroll-link", { link });
     await page.getByRole("region", { name: "Add this account?" }).waitFor();
@@ -99,7 +85,7 @@ describe("the enroll screen", () => {
 
 describe("the history screen", () => {
   it("lists approved, denied, not-me and expired requests with when and where from", async () => {
-    const page = await appPage(browser, url, { accounts: [acme, bank], history: pastRequests });
+    const page = await appPage(ctx.browser, ctx.url, { accounts: [acme, bank], history: pastRequests });
     await page.getByRole("navigation").getByRole("button", { name: "History" }).click();
     const items = page.getByRole("main").getByRole("listitem");
     await items.first().waitFor();
@@ -120,7 +106,7 @@ describe("the history screen", () => {
   });
 
   it("says when there is nothing yet", async () => {
-    const page = await appPage(browser, url, {});
+    const page = await appPage(ctx.browser, ctx.url, {});
     await page.getByRole("navigation").getByRole("button", { name: "History" }).click();
     await page.getByText("No requests yet.", { exact: false }).waitFor();
     expect(await closeChecked(page)).toEqual([]);
@@ -129,7 +115,7 @@ describe("the history screen", () => {
 
 describe("the settings screen", () => {
   it("refuses a poll interval outside 1 to 60 seconds, then saves a good one", async () => {
-    const page = await appPage(browser, url, { version: "0.9.1", settings: { notifications: true, pollIntervalSeconds: 3 } });
+    const page = await appPage(ctx.browser, ctx.url, { version: "0.9.1", settings: { notifications: true, pollIntervalSeconds: 3 } });
     await page.getByRole("navigation").getByRole("button", { name: "Settings" }).click();
     const field = page.getByLabel("Check for requests every (seconds)");
     expect(await field.inputValue()).toBe("3");
@@ -157,7 +143,7 @@ describe("the settings screen", () => {
   });
 
   it("says in words when the shell refuses the settings", async () => {
-    const page = await appPage(browser, url, {
+    const page = await appPage(ctx.browser, ctx.url, {
       errors: { update_settings: { code: "invalidSettings", message: "bad" } },
     });
     await page.getByRole("navigation").getByRole("button", { name: "Settings" }).click();
