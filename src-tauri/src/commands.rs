@@ -14,6 +14,7 @@ use crate::events;
 use crate::state::AppState;
 use crate::view::{
     AccountView, BiometricStatus, ChallengeView, Connection, EnrollmentPreview, HistoryView,
+    PlatformFeatures,
 };
 
 /// The app's version, as built (the workspace version in `Cargo.toml`).
@@ -78,6 +79,14 @@ pub fn set_require_biometric(
         .into_iter()
         .find(|view| view.id == id)
         .ok_or_else(|| CommandError::new(ErrorCode::AccountNotFound, "no such account"))
+}
+
+/// What this platform can do beyond the common set (the QR scanner on mobile).
+#[tauri::command]
+pub fn platform_features() -> PlatformFeatures {
+    PlatformFeatures {
+        qr_scan: crate::Platform::HAS_QR_SCANNER,
+    }
 }
 
 /// Whether accounts may require a biometric here, and why not.

@@ -9,6 +9,9 @@ use tauri_plugin_deep_link::DeepLinkExt;
 pub struct Platform;
 
 impl Platform {
+    /// No camera QR scanner on desktop: people paste the link.
+    pub const HAS_QR_SCANNER: bool = false;
+
     /// Adds the desktop-only plugins (none).
     pub fn plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         builder

@@ -108,6 +108,7 @@ fn commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::remove_account,
         commands::set_require_biometric,
         commands::biometric_status,
+        commands::platform_features,
         commands::pending_challenges,
         commands::approve,
         commands::deny,

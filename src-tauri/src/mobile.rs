@@ -9,6 +9,9 @@ use tauri_plugin_notification::{NotificationExt, PermissionState};
 pub struct Platform;
 
 impl Platform {
+    /// The camera QR scanner (tauri-plugin-barcode-scanner) reads enrollment codes.
+    pub const HAS_QR_SCANNER: bool = true;
+
     /// Adds the mobile-only plugins: the QR scanner.
     pub fn plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         builder.plugin(tauri_plugin_barcode_scanner::init())

@@ -203,6 +203,14 @@ impl HistoryView {
     }
 }
 
+/// What this platform can do beyond the common set.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformFeatures {
+    /// A camera QR scanner for enrollment codes.
+    pub qr_scan: bool,
+}
+
 /// Whether this device can ask for a biometric, and why not.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -202,6 +202,25 @@ export function history(): Promise<HistoryEntry[]> {
 }
 
 /** The current settings. */
+/** What this platform can do beyond the common set. */
+export interface PlatformFeatures {
+  /** A camera QR scanner for enrollment codes (iOS and Android). */
+  qrScan: boolean;
+}
+
+export function platformFeatures(): Promise<PlatformFeatures> {
+  return invoke<PlatformFeatures>("platform_features");
+}
+
+/** Opens the camera and returns the text of the first QR code seen (mobile only). */
+export async function scanQrCode(): Promise<string> {
+  const scanned = await invoke<{ content: string }>("plugin:barcode-scanner|scan", {
+    windowed: false,
+    formats: ["QR_CODE"],
+  });
+  return scanned.content;
+}
+
 export function settings(): Promise<Settings> {
   return invoke<Settings>("settings");
 }

@@ -33,6 +33,28 @@ describe("the enroll screen", () => {
     expect(await closeChecked(page)).toEqual([]);
   });
 
+  it("offers no QR scanner where the platform has none", async () => {
+    const page = await appPage(ctx.browser, ctx.url, { preview });
+    await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
+    await page.getByRole("heading", { name: "Add account", level: 2 }).waitFor();
+    await page.getByRole("button", { name: "Check link" }).waitFor();
+    expect(await page.getByRole("button", { name: "Scan QR code" }).count()).toBe(0);
+    expect(await closeChecked(page)).toEqual([]);
+  });
+
+  it("scans a QR code on phones and shows what it enrolls before adding", async () => {
+    const page = await appPage(ctx.browser, ctx.url, { preview, enrolled: acme, qrScan: ` ${link} ` });
+    await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
+    await page.getByRole("button", { name: "Scan QR code" }).click();
+    const card = page.getByRole("region", { name: "Add this account?" });
+    await card.waitFor();
+    expect(await callsOf(page, "plugin:barcode-scanner|scan")).toEqual([{ windowed: false, formats: ["QR_CODE"] }]);
+    expect(await callsOf(page, "preview_enrollment")).toEqual([{ link }]);
+    expect(await callsOf(page, "enroll")).toEqual([]);
+    await screenshot(page, "ui-enroll-scanned-phone");
+    expect(await closeChecked(page)).toEqual([]);
+  });
+
   it("warns before adding a server without https", async () => {
     const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "192.168.1.20:8080", secure: false } });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();

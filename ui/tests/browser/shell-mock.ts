@@ -23,6 +23,8 @@ export interface ShellFixture {
   preview?: EnrollmentPreview;
   /** What `enroll` adds. */
   enrolled?: Account;
+  /** Whether the platform has a QR scanner, and what it reads. */
+  qrScan?: string;
   /** Commands that fail, with the error they reject with. */
   errors?: Record<string, AppError>;
 }
@@ -65,6 +67,11 @@ export function shellMock(cmd: string, args: unknown, fixture: unknown): unknown
     case "deny":
       f.pending = (f.pending ?? []).filter((c) => c.id !== a.challengeId);
       return a.notMe === true ? "notMe" : "denied";
+    case "platform_features":
+      return { qrScan: f.qrScan !== undefined };
+    case "plugin:barcode-scanner|scan":
+      if (f.qrScan === undefined) throw { code: "internal", message: "no scanner" };
+      return { content: f.qrScan, format: "QR_CODE" };
     case "history":
       return f.history ?? [];
     case "settings":

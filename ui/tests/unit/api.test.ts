@@ -56,6 +56,18 @@ describe("the command wrappers", () => {
     ]);
   });
 
+  it("ask for the platform's features and read a QR code through the scanner plugin", async () => {
+    const calls = recordCalls((cmd) =>
+      cmd === "platform_features" ? { qrScan: true } : { content: "signet://enroll?v=1", format: "QR_CODE" },
+    );
+    expect(await api.platformFeatures()).toEqual({ qrScan: true });
+    expect(await api.scanQrCode()).toBe("signet://enroll?v=1");
+    expect(calls).toEqual([
+      ["platform_features", {}],
+      ["plugin:barcode-scanner|scan", { windowed: false, formats: ["QR_CODE"] }],
+    ]);
+  });
+
   it("pass on what the shell returns", async () => {
     recordCalls((cmd) => (cmd === "deny" ? "notMe" : "0.4.0"));
     expect(await api.appVersion()).toBe("0.4.0");
