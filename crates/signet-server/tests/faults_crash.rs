@@ -1,0 +1,467 @@
+//! Crash safety: the real `signet-server` binary is killed with SIGKILL in the middle of 200
+//! concurrent sign-ins and answers, then restarted on the same database. Every challenge the
+//! device was told was answered is answered, once, as told; none is lost or doubled; the
+//! relying party's `verify` and `validate` agree with what the device was told.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use base64::Engine as _;
+use p256::ecdsa::SigningKey;
+use serde_json::{Value, json};
+use signet_protocol::{PublicKey, sign, tenant_basic_header};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{Mutex, Notify, Semaphore};
+use tokio::task::JoinSet;
+
+const TENANT: &str = "crash-tenant";
+const SECRET: &str = "sk_crash_test_secret";
+const FLOWS: usize = 200;
+/// The server is killed once this many answers were confirmed to the device.
+const KILL_AFTER: usize = 60;
+
+/// The `signet-server` binary on a database, on a free loopback port.
+struct Binary {
+    child: Child,
+    base: String,
+}
+
+impl Binary {
+    async fn start(db: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signet-server"))
+            .args(["--db", &db.display().to_string()])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--tenant-id", TENANT, "--secret-key", SECRET])
+            .args(["--max-open-challenges", "100000"])
+            .args(["--max-recent-challenges", "100000"])
+            .args(["--not-me-cooldown-seconds", "0"])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the binary starts");
+        // Ready once it printed its base URL.
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut base = None;
+        while let Some(line) = lines.next_line().await.expect("stdout line") {
+            if let Some(url) = line.trim().strip_prefix("base URL:") {
+                base = Some(url.trim().to_owned());
+                break;
+            }
+        }
+        let base = base.expect("the server printed its base URL");
+        // Keep draining stdout so the server never blocks on it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { child, base }
+    }
+
+    /// SIGKILL: no shutdown, no flush, no goodbye.
+    async fn kill_9(mut self) {
+        self.child.start_kill().expect("kill");
+        let status = self.child.wait().await.expect("wait");
+        assert!(!status.success(), "the server exited cleanly: {status}");
+    }
+}
+
+/// One device of one user.
+#[derive(Clone)]
+struct Device {
+    key: SigningKey,
+    public: PublicKey,
+}
+
+impl Device {
+    fn new() -> Self {
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let public = PublicKey::from(key.verifying_key());
+        Self { key, public }
+    }
+}
+
+/// What one flow got to before the crash.
+#[derive(Debug, Clone, Default)]
+struct Flow {
+    user: String,
+    token: Option<String>,
+    idempotency_key: Option<String>,
+    challenge_id: Option<String>,
+    approve: bool,
+    /// `isVerified` the device was told, when its answer was confirmed.
+    told: Option<bool>,
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            base: base.to_owned(),
+        }
+    }
+
+    /// A call; `Err` for a transport failure (the server is gone), else status and body.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", auth);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await?;
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+
+    fn secret() -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{SECRET}:"))
+        )
+    }
+
+    async fn ok(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let (status, body) = self.call(method, path, auth, body).await.expect("answered");
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    async fn answer(
+        &self,
+        device: &Device,
+        challenge_id: &str,
+        approve: bool,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        self.call(
+            reqwest::Method::POST,
+            "/client/user-authenticators/push/challenge",
+            &tenant_basic_header(TENANT),
+            Some(json!({
+                "challengeId": challenge_id,
+                "publicKey": device.public.to_spki_base64(),
+                "approved": approve,
+                "signature": sign(&device.key, challenge_id).to_base64(),
+            })),
+        )
+        .await
+    }
+}
+
+/// One sign-in, start to answer; stops quietly at the first failure (the crash).
+async fn run_flow(api: &Api, device: &Device, flow: &Mutex<Flow>) -> Result<(), reqwest::Error> {
+    let (user, approve) = {
+        let flow = flow.lock().await;
+        (flow.user.clone(), flow.approve)
+    };
+    // 1. RP backend: track.
+    let (status, tracked) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/users/{user}/actions/signIn"),
+            &Api::secret(),
+            Some(json!({})),
+        )
+        .await?;
+    if status != 200 {
+        return Ok(());
+    }
+    let token = tracked["token"].as_str().unwrap_or_default().to_owned();
+    {
+        let mut flow = flow.lock().await;
+        flow.token = Some(token.clone());
+        flow.idempotency_key = tracked["idempotencyKey"].as_str().map(str::to_owned);
+    }
+    // 2. Initiator: challenge/push.
+    let (status, started) = api
+        .call(
+            reqwest::Method::POST,
+            "/client/challenge/push",
+            &format!("Bearer {token}"),
+            Some(json!({"action": "signIn"})),
+        )
+        .await?;
+    if status != 200 {
+        return Ok(());
+    }
+    let challenge_id = started["challengeId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    flow.lock().await.challenge_id = Some(challenge_id.clone());
+    // 3. Device: nonce, signed fetch, answer.
+    let query = device.public.to_query();
+    let (status, nonce) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/client/user-authenticators/push/challenge/sign?publicKey={query}"),
+            &tenant_basic_header(TENANT),
+            None,
+        )
+        .await?;
+    if status != 200 {
+        return Ok(());
+    }
+    let message = nonce["message"].as_str().unwrap_or_default();
+    let fetched = api
+        .http
+        .get(format!(
+            "{}/client/user-authenticators/push/challenge?publicKey={query}",
+            api.base
+        ))
+        .header("Authorization", tenant_basic_header(TENANT))
+        .header(
+            "X-Authsignal-Signature",
+            sign(&device.key, message).to_base64(),
+        )
+        .send()
+        .await?;
+    let pending: Value = fetched.json().await?;
+    assert_eq!(
+        pending["challengeId"],
+        challenge_id.as_str(),
+        "the device got another challenge"
+    );
+    let (status, answered) = api.answer(device, &challenge_id, approve).await?;
+    if status == 200 {
+        flow.lock().await.told = answered["isVerified"].as_bool();
+    }
+    Ok(())
+}
+
+/// 200 users, each with one enrolled device.
+async fn enroll_all(api: &Api) -> Vec<Device> {
+    let mut devices = Vec::new();
+    for i in 0..FLOWS {
+        let tracked = api
+            .ok(
+                reqwest::Method::POST,
+                &format!("/users/user-{i}/actions/enroll"),
+                &Api::secret(),
+                Some(json!({"scope": "add:authenticators"})),
+            )
+            .await;
+        let device = Device::new();
+        api.ok(
+            reqwest::Method::POST,
+            "/client/user-authenticators/push",
+            &format!("Bearer {}", tracked["token"].as_str().expect("token")),
+            Some(json!({"publicKey": device.public.to_spki_base64(), "devicePlatform": "linux"})),
+        )
+        .await;
+        devices.push(device);
+    }
+    devices
+}
+
+/// Runs one sign-in per device, 16 at a time (two in three approve), and kills the server
+/// once `KILL_AFTER` answers were confirmed. Returns what each flow got to.
+async fn load_then_kill(server: Binary, api: Arc<Api>, devices: &[Device]) -> Vec<Flow> {
+    let flows: Vec<Arc<Mutex<Flow>>> = (0..FLOWS)
+        .map(|i| {
+            Arc::new(Mutex::new(Flow {
+                user: format!("user-{i}"),
+                approve: i % 3 != 0,
+                ..Flow::default()
+            }))
+        })
+        .collect();
+    let confirmed = Arc::new(AtomicUsize::new(0));
+    let enough = Arc::new(Notify::new());
+    let permits = Arc::new(Semaphore::new(16));
+    let mut load = JoinSet::new();
+    for (flow, device) in flows.iter().zip(devices) {
+        let (api, flow, device) = (Arc::clone(&api), Arc::clone(flow), device.clone());
+        let (confirmed, enough, permits) = (
+            Arc::clone(&confirmed),
+            Arc::clone(&enough),
+            Arc::clone(&permits),
+        );
+        load.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("semaphore");
+            let _ = run_flow(&api, &device, &flow).await;
+            if flow.lock().await.told.is_some()
+                && confirmed.fetch_add(1, Ordering::SeqCst) + 1 == KILL_AFTER
+            {
+                enough.notify_one();
+            }
+        });
+    }
+    enough.notified().await;
+    server.kill_9().await;
+    while load.join_next().await.is_some() {}
+    let mut all = Vec::new();
+    for flow in &flows {
+        all.push(flow.lock().await.clone());
+    }
+    all
+}
+
+/// After the restart: checks one flow against what its device was told; returns whether it
+/// was answered only now.
+async fn check_flow(api: &Api, flow: &Flow, device: &Device) -> bool {
+    let (Some(token), Some(key), Some(challenge_id)) =
+        (&flow.token, &flow.idempotency_key, &flow.challenge_id)
+    else {
+        return false;
+    };
+    let bearer = format!("Bearer {token}");
+    let verify = || {
+        api.ok(
+            reqwest::Method::POST,
+            "/client/verify/push",
+            &bearer,
+            Some(json!({"challengeId": challenge_id})),
+        )
+    };
+    let mut late = false;
+    let decided = if let Some(is_verified) = flow.told {
+        // 1. Told answered: answered as told, and only once.
+        assert!(is_verified, "a plain approve or deny is taken as given");
+        let verified = verify().await;
+        assert_eq!(verified["isConsumed"], true, "{}: answer lost", flow.user);
+        assert_eq!(
+            verified["isVerified"], flow.approve,
+            "{}: answer changed",
+            flow.user
+        );
+        let (status, again) = api
+            .answer(device, challenge_id, !flow.approve)
+            .await
+            .expect("answered");
+        assert_eq!(
+            (status, again["error"].as_str()),
+            (409, Some("challenge_already_answered")),
+            "{}",
+            flow.user
+        );
+        flow.approve
+    } else {
+        // 2. Not confirmed: either it landed before the crash (then it is final), or the
+        //    device may answer now, once.
+        let before = verify().await;
+        if before["isConsumed"] == true {
+            before["isVerified"] == true
+        } else {
+            late = true;
+            let (status, _) = api
+                .answer(device, challenge_id, flow.approve)
+                .await
+                .expect("answered");
+            assert_eq!(status, 200, "{}", flow.user);
+            let (status, _) = api
+                .answer(device, challenge_id, flow.approve)
+                .await
+                .expect("answered");
+            assert_eq!(status, 409, "{}: answered twice", flow.user);
+            flow.approve
+        }
+    };
+    // 3. The RP backend agrees: the action's state, and validate (valid once if approved).
+    let action = api
+        .ok(
+            reqwest::Method::GET,
+            &format!("/users/{}/actions/signIn/{key}", flow.user),
+            &Api::secret(),
+            None,
+        )
+        .await;
+    let expected = if decided {
+        "CHALLENGE_SUCCEEDED"
+    } else {
+        "CHALLENGE_FAILED"
+    };
+    assert_eq!(action["state"], expected, "{}", flow.user);
+    let validated = api
+        .ok(
+            reqwest::Method::POST,
+            "/validate",
+            &Api::secret(),
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(validated["isValid"], decided, "{}", flow.user);
+    late
+}
+
+/// The database file passes SQLite's integrity check and no challenge is half answered.
+async fn check_file(db: &Path) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", db.display()))
+        .await
+        .expect("open");
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .expect("check");
+    assert_eq!(check, "ok");
+    let (inconsistent,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM challenges WHERE (answered_at IS NULL) != (approved IS NULL)",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("query");
+    assert_eq!(inconsistent, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_200_concurrent_sign_ins_loses_and_doubles_no_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("signet.db");
+    // 1. The binary, 200 enrolled devices, then 200 sign-ins killed in the middle.
+    let server = Binary::start(&db).await;
+    let api = Arc::new(Api::new(&server.base));
+    let devices = enroll_all(&api).await;
+    let flows = load_then_kill(server, api, &devices).await;
+    let told = flows.iter().filter(|f| f.told.is_some()).count();
+    assert!(
+        (KILL_AFTER..FLOWS).contains(&told),
+        "{told} answers confirmed: not in the middle"
+    );
+    // 2. Restart on the same database; every flow agrees with what its device was told.
+    let server = Binary::start(&db).await;
+    let api = Api::new(&server.base);
+    let mut answered_late = 0;
+    for (flow, device) in flows.iter().zip(&devices) {
+        if check_flow(&api, flow, device).await {
+            answered_late += 1;
+        }
+    }
+    eprintln!(
+        "{told} answers confirmed before the kill, {answered_late} answered after the restart"
+    );
+    server.kill_9().await;
+    // 3. The file is sound.
+    check_file(&db).await;
+}
