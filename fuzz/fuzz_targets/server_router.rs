@@ -1,0 +1,406 @@
+//! The server's whole request handling, in process: arbitrary method, route, path text, query,
+//! Authorization, headers and body, sent over loopback to a real `signet-server` (temporary
+//! SQLite database, one tenant, one enrolled device, a pending challenge). Never a 5xx (a
+//! handler panic is caught and answered 500, so it shows here), and every refusal under `/v1`
+//! carries the section-7 body.
+//!
+//! (The server does not expose its axum `Router`, so this goes through a socket rather than
+//! `tower::ServiceExt::oneshot`; see /work/notes/security-requests.md item 4.)
+#![no_main]
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use p256::ecdsa::SigningKey;
+use serde_json::{Value, json};
+use signet_protocol::{PublicKey, sign, tenant_basic_header, time_window_message};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::runtime::Runtime;
+
+/// The server and what a client of it knows.
+struct World {
+    runtime: Runtime,
+    addr: std::net::SocketAddr,
+    tenant_id: String,
+    secret_key: String,
+    key: SigningKey,
+    public: PublicKey,
+    enroll_token: String,
+    sign_in_token: String,
+    challenge_id: String,
+    authenticator_id: String,
+    _server: signet_server::RunningServer,
+}
+
+/// One raw HTTP/1.1 exchange: `(status, headers, body)`.
+async fn exchange(
+    addr: std::net::SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the server is still there");
+    stream.write_all(request.as_bytes()).await.expect("write head");
+    let _ = stream.write_all(body).await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server answers within 30 s")
+        .expect("read");
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    (status, head, answer[split + 4..].to_vec())
+}
+
+/// A JSON call used to set the world up.
+fn setup_call(world_rt: &Runtime, addr: std::net::SocketAddr, method: &str, path: &str, auth: &str, body: Value) -> Value {
+    let headers = vec![
+        ("Authorization".to_owned(), auth.to_owned()),
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+    ];
+    let bytes = serde_json::to_vec(&body).expect("JSON");
+    let (status, _, answer) = world_rt.block_on(exchange(addr, method, &format!("/v1{path}"), &headers, &bytes));
+    assert_eq!(status, 200, "setup {path}: {}", String::from_utf8_lossy(&answer));
+    serde_json::from_slice(&answer).expect("JSON answer")
+}
+
+fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = runtime
+            .block_on(signet_server::spawn(signet_server::Config {
+                rate_limits: signet_server::RateLimits::unlimited(),
+                long_poll: false,
+                ..signet_server::Config::default()
+            }))
+            .expect("server starts");
+        let addr = server.addr;
+        let secret = format!(
+            "Basic {}",
+            base64_standard(format!("{}:", server.secret_key).as_bytes())
+        );
+        let key = SigningKey::from_slice(&[7u8; 32]).expect("scalar");
+        let public = PublicKey::from(key.verifying_key());
+        let enroll = setup_call(&runtime, addr, "POST", "/users/fuzz/actions/enroll", &secret, json!({"scope": "add:authenticators"}));
+        let enroll_token = enroll["token"].as_str().expect("token").to_owned();
+        let added = setup_call(
+            &runtime,
+            addr,
+            "POST",
+            "/client/user-authenticators/push",
+            &format!("Bearer {enroll_token}"),
+            json!({"publicKey": public.to_spki_base64(), "devicePlatform": "linux"}),
+        );
+        let authenticator_id = added["userAuthenticatorId"].as_str().expect("id").to_owned();
+        let signed_in = setup_call(&runtime, addr, "POST", "/users/fuzz/actions/signIn", &secret, json!({}));
+        let sign_in_token = signed_in["token"].as_str().expect("token").to_owned();
+        let started = setup_call(
+            &runtime,
+            addr,
+            "POST",
+            "/client/challenge/push",
+            &format!("Bearer {sign_in_token}"),
+            json!({"action": "signIn"}),
+        );
+        let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
+        World {
+            addr,
+            tenant_id: server.tenant_id.clone(),
+            secret_key: server.secret_key.clone(),
+            key,
+            public,
+            enroll_token,
+            sign_in_token,
+            challenge_id,
+            authenticator_id,
+            _server: server,
+            runtime,
+        }
+    })
+}
+
+fn base64_standard(bytes: &[u8]) -> String {
+    const LETTERS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(LETTERS[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Percent-encodes everything but unreserved letters (and `keep`).
+fn escape(text: &str, keep: &[u8]) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Header text with only the bytes a header may carry.
+fn header_text(text: &str) -> String {
+    text.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).collect()
+}
+
+#[derive(Arbitrary, Debug)]
+enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+    Put,
+    Options,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Route {
+    Push,
+    Remove,
+    ChallengeSign,
+    Challenge,
+    Sign,
+    UpdateSign,
+    ChallengePush,
+    VerifyPush,
+    User,
+    Authenticators,
+    Authenticator,
+    Track,
+    Action,
+    Validate,
+    Demo,
+    Raw,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Query {
+    None,
+    Key,
+    KeyWait(u32),
+    Raw(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Text {
+    Challenge,
+    EnrollToken,
+    SignInToken,
+    AuthenticatorId,
+    Tenant,
+    Secret,
+    Key,
+    /// The sign-in token with one byte changed.
+    Mutated(u16, u8),
+    Fuzzed(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Auth {
+    None,
+    Tenant,
+    Secret,
+    Basic(Text),
+    Bearer(Text),
+    Raw(String),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Body {
+    None,
+    Raw(Vec<u8>),
+    Answer { challenge: Text, approved: bool, signed: bool, code: Option<String>, decline: Option<String> },
+    Add { key: Text, platform: Option<String>, name: Option<String>, push_token: Option<String> },
+    Start { action: String, authenticator: Option<Text> },
+    Verify { challenge: Text, wait: Option<u32> },
+    Validate { token: Text, action: Option<String>, user: Option<String> },
+    Remove { signed_window: bool, window_offset: i8 },
+    Update { challenge: Text, signed: Text, push_token: Option<String>, reset: Option<bool> },
+    Track { fields: Vec<(String, String)>, scope: Option<String> },
+    State(String),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    method: Method,
+    route: Route,
+    segment: Text,
+    query: Query,
+    auth: Auth,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+impl Text {
+    fn resolve(&self, w: &World) -> String {
+        match self {
+            Self::Challenge => w.challenge_id.clone(),
+            Self::EnrollToken => w.enroll_token.clone(),
+            Self::SignInToken => w.sign_in_token.clone(),
+            Self::AuthenticatorId => w.authenticator_id.clone(),
+            Self::Tenant => w.tenant_id.clone(),
+            Self::Secret => w.secret_key.clone(),
+            Self::Key => w.public.to_spki_base64(),
+            Self::Mutated(at, byte) => {
+                let mut bytes = w.sign_in_token.clone().into_bytes();
+                let at = usize::from(*at) % bytes.len();
+                bytes[at] = *byte;
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            Self::Fuzzed(text) => text.clone(),
+        }
+    }
+}
+
+fn body_of(body: &Body, w: &World) -> Vec<u8> {
+    let value = match body {
+        Body::None => return Vec::new(),
+        Body::Raw(bytes) => return bytes.clone(),
+        Body::Answer { challenge, approved, signed, code, decline } => {
+            let id = challenge.resolve(w);
+            let signature = if *signed { sign(&w.key, &id).to_base64() } else { id.clone() };
+            json!({"challengeId": id, "publicKey": w.public.to_spki_base64(), "approved": approved,
+                   "signature": signature, "verificationCode": code, "declineReason": decline})
+        }
+        Body::Add { key, platform, name, push_token } => json!({"publicKey": key.resolve(w),
+            "devicePlatform": platform, "deviceName": name, "pushToken": push_token}),
+        Body::Start { action, authenticator } => json!({"action": action,
+            "userAuthenticatorId": authenticator.as_ref().map(|a| a.resolve(w))}),
+        Body::Verify { challenge, wait } => json!({"challengeId": challenge.resolve(w), "wait": wait}),
+        Body::Validate { token, action, user } => json!({"token": token.resolve(w), "action": action, "userId": user}),
+        Body::Remove { signed_window, window_offset } => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let at = now.saturating_add_signed(i64::from(*window_offset) * 600);
+            let message = time_window_message(at);
+            let signature = if *signed_window { sign(&w.key, &message).to_base64() } else { message };
+            json!({"publicKey": w.public.to_spki_base64(), "signature": signature})
+        }
+        Body::Update { challenge, signed, push_token, reset } => json!({
+            "challengeId": challenge.resolve(w), "publicKey": w.public.to_spki_base64(),
+            "signature": sign(&w.key, &signed.resolve(w)).to_base64(),
+            "pushToken": push_token, "resetExpiry": reset}),
+        Body::Track { fields, scope } => {
+            let mut map: serde_json::Map<String, Value> =
+                fields.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            if let Some(scope) = scope {
+                map.insert("scope".to_owned(), Value::String(scope.clone()));
+            }
+            Value::Object(map)
+        }
+        Body::State(state) => json!({"state": state}),
+    };
+    serde_json::to_vec(&value).expect("JSON")
+}
+
+fuzz_target!(|input: Input| {
+    let w = world();
+    let segment = escape(&input.segment.resolve(w), b"");
+    let push = "/v1/client/user-authenticators/push";
+    let path = match input.route {
+        Route::Push => push.to_owned(),
+        Route::Remove => format!("{push}/remove"),
+        Route::ChallengeSign => format!("{push}/challenge/sign"),
+        Route::Challenge => format!("{push}/challenge"),
+        Route::Sign => format!("{push}/sign"),
+        Route::UpdateSign => format!("{push}/update/sign"),
+        Route::ChallengePush => "/v1/client/challenge/push".to_owned(),
+        Route::VerifyPush => "/v1/client/verify/push".to_owned(),
+        Route::User => format!("/v1/users/{segment}"),
+        Route::Authenticators => format!("/v1/users/{segment}/authenticators"),
+        Route::Authenticator => format!("/v1/users/fuzz/authenticators/{segment}"),
+        Route::Track => format!("/v1/users/{segment}/actions/signIn"),
+        Route::Action => format!("/v1/users/fuzz/actions/signIn/{segment}"),
+        Route::Validate => "/v1/validate".to_owned(),
+        Route::Demo => format!("/demo/{segment}"),
+        Route::Raw => format!("/{}", escape(&input.segment.resolve(w), b"/")),
+    };
+    let query = match &input.query {
+        Query::None => String::new(),
+        Query::Key => format!("?publicKey={}", w.public.to_query()),
+        Query::KeyWait(wait) => format!("?publicKey={}&wait={wait}", w.public.to_query()),
+        Query::Raw(text) => format!("?{}", escape(text, b"=&%")),
+    };
+    let method = match input.method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
+        Method::Put => "PUT",
+        Method::Options => "OPTIONS",
+    };
+    let mut headers: Vec<(String, String)> = input
+        .headers
+        .iter()
+        .take(8)
+        .filter_map(|(name, value)| {
+            let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            let lower = name.to_ascii_lowercase();
+            // The framing headers are ours.
+            (!name.is_empty() && !matches!(lower.as_str(), "content-length" | "transfer-encoding" | "connection" | "host" | "expect" | "upgrade"))
+                .then(|| (name, header_text(value)))
+        })
+        .collect();
+    let secret = format!("Basic {}", base64_standard(format!("{}:", w.secret_key).as_bytes()));
+    let auth = match &input.auth {
+        Auth::None => None,
+        Auth::Tenant => Some(tenant_basic_header(&w.tenant_id)),
+        Auth::Secret => Some(secret),
+        Auth::Basic(text) => Some(format!("Basic {}", base64_standard(format!("{}:", text.resolve(w)).as_bytes()))),
+        Auth::Bearer(text) => Some(format!("Bearer {}", text.resolve(w))),
+        Auth::Raw(text) => Some(text.clone()),
+    };
+    if let Some(auth) = auth {
+        headers.push(("Authorization".to_owned(), header_text(&auth)));
+    }
+    headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    let body = body_of(&input.body, w);
+    let target = format!("{path}{query}");
+    let (status, head, answer) = w.runtime.block_on(exchange(w.addr, method, &target, &headers, &body));
+    // 1. Never a server fault.
+    assert!(status < 500, "{status} for {method} {target}: {}", String::from_utf8_lossy(&answer));
+    // 2. Every refusal of the API carries the section-7 body.
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    if path.starts_with("/v1") && status >= 400 && !chunked {
+        let parsed: Value = serde_json::from_slice(&answer)
+            .unwrap_or_else(|_| panic!("{status} without JSON for {method} {target}: {:?}", String::from_utf8_lossy(&answer)));
+        assert!(parsed["error"].is_string(), "{status} without `error` for {method} {target}: {parsed}");
+    }
+});
