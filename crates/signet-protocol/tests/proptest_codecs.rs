@@ -253,3 +253,17 @@ proptest! {
         }
     }
 }
+
+/// Regression input from the `enrollment_link` fuzz target: a token that is also part of the
+/// base URL. The link round-trips; `Debug` shows the URL (so that text) but not the token field.
+#[test]
+fn the_fuzzers_link_whose_token_is_inside_its_url_round_trips_and_redacts_the_token_field() {
+    let text = include_str!(
+        "../../../fuzz/regressions/enrollment_link/crash-a4779537cf4501bd14308e1394f12d3f32412089"
+    );
+    let link = EnrollmentLink::parse(&format!("signet://enroll?{text}")).expect("parses");
+    assert!(link.base_url.as_str().contains(&link.token));
+    assert_eq!(EnrollmentLink::parse(&link.to_string()), Ok(link.clone()));
+    let debug = format!("{link:?}");
+    assert!(debug.contains("token: \"<redacted>\""), "{debug}");
+}

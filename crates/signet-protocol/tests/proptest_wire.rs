@@ -270,3 +270,44 @@ proptest! {
         decode_all(&bytes);
     }
 }
+
+/// Whether two JSON values are equal, numbers within a relative 1e-15 (one ULP or so).
+fn nearly_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x == y || (x - y).abs() <= x.abs().max(y.abs()) * 1e-15,
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| nearly_equal(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| nearly_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Regression input from the `wire_json` fuzz target: `1.715e32` in `custom` reads back as
+/// `1.7149999999999998e32` after a write (serde_json without `float_roundtrip`). Harmless for
+/// display data; the rest of the challenge survives exactly.
+#[test]
+fn the_fuzzers_challenge_with_a_large_float_in_custom_round_trips_but_for_one_ulp() {
+    let bytes = include_bytes!(
+        "../../../fuzz/regressions/wire_json/crash-82eb5e1c7852924a2e123e095868549b5f034fe8"
+    );
+    let read: PendingChallengeResponse = serde_json::from_slice(&bytes[1..]).expect("reads");
+    let written = serde_json::to_vec(&read).expect("writes");
+    let back: PendingChallengeResponse = serde_json::from_slice(&written).expect("reads back");
+    assert_eq!(back.user_authenticator_id, read.user_authenticator_id);
+    assert_eq!(
+        back.verification_code_required,
+        read.verification_code_required
+    );
+    let (Some(before), Some(after)) = (&read.custom, &back.custom) else {
+        panic!("custom data lost");
+    };
+    assert!(nearly_equal(before, after), "{before} != {after}");
+}
