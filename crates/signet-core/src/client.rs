@@ -383,11 +383,15 @@ fn server_error(status: StatusCode, bytes: &[u8]) -> Error {
 }
 
 /// Maps the HTTP client's errors: timeouts apart, the rest is the network.
+/// A transport error, without its URL: the URLs of 3.2, 3.4 and 3.6a carry the device's
+/// public key, which stays out of errors and logs.
 fn map_reqwest(source: reqwest::Error) -> Error {
     if source.is_timeout() {
         Error::Timeout
     } else {
-        Error::Network { source }
+        Error::Network {
+            source: source.without_url(),
+        }
     }
 }
 

@@ -143,7 +143,6 @@ async fn a_whole_run_through_the_core_logs_no_token_key_or_signature_at_trace_le
 }
 
 #[tokio::test]
-#[ignore = "reqwest errors carry the URL with ?publicKey=: /work/notes/security-requests.md item 2"]
 async fn network_errors_of_calls_that_name_the_key_do_not_show_the_key() {
     // A port with nobody listening: every call fails in the network layer.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
