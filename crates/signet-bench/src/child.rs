@@ -1,0 +1,162 @@
+//! `signet-server` in a child process (this binary's hidden `serve` command), so that the
+//! server's peak memory (`VmHWM`) is its own and not the load generator's.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use signet_server::{Config, RateLimits};
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use crate::Error;
+
+/// The command line argument that makes this binary the server child.
+pub const SERVE_COMMAND: &str = "serve";
+
+/// What the child prints first: where it listens and the tenant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hello {
+    /// The API's base URL (ends in `/v1`).
+    pub base_url: String,
+    /// The tenant id.
+    pub tenant_id: String,
+    /// The tenant's secret key.
+    pub secret_key: String,
+}
+
+/// The child's side: a server with no rate limits on a temporary database; reads commands
+/// (`waiting`, `quit`) on standard input, one a line, and answers on standard output.
+pub async fn serve() -> Result<(), Error> {
+    let server = signet_server::spawn(Config {
+        rate_limits: RateLimits::unlimited(),
+        ..Config::default()
+    })
+    .await?;
+    let hello = Hello {
+        base_url: server.base_url.clone(),
+        tenant_id: server.tenant_id.clone(),
+        secret_key: server.secret_key.clone(),
+    };
+    let mut out = tokio::io::stdout();
+    let line = serde_json::to_string(&hello).map_err(|_| Error::Child {
+        what: "cannot encode the greeting",
+    })?;
+    out.write_all(format!("{line}\n").as_bytes()).await?;
+    out.flush().await?;
+    let mut commands = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(command) = commands.next_line().await? {
+        let answer = match command.trim() {
+            "waiting" => server.long_polls_waiting().to_string(),
+            "quit" => break,
+            _ => "?".to_owned(),
+        };
+        out.write_all(format!("{answer}\n").as_bytes()).await?;
+        out.flush().await?;
+    }
+    server.shutdown().await?;
+    Ok(())
+}
+
+/// The parent's handle on a server child.
+#[derive(Debug)]
+pub struct ChildServer {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+    pid: u32,
+    /// Where it listens and the tenant.
+    pub hello: Hello,
+}
+
+impl ChildServer {
+    /// Starts this binary as a server child and reads its greeting.
+    pub async fn start() -> Result<Self, Error> {
+        let exe = std::env::current_exe()?;
+        let mut child = Command::new(exe)
+            .arg(SERVE_COMMAND)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()?;
+        let pid = child.id().ok_or(Error::Child {
+            what: "exited at once",
+        })?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or(Error::Child { what: "no stdin" })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or(Error::Child { what: "no stdout" })?;
+        let mut lines = BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .map_err(|_| Error::TimedOut {
+                what: "the server child to start",
+            })??
+            .ok_or(Error::Child {
+                what: "closed its output before greeting",
+            })?;
+        let hello = serde_json::from_str(&first).map_err(|_| Error::Child {
+            what: "greeted with something else",
+        })?;
+        Ok(Self {
+            child,
+            stdin,
+            lines,
+            pid,
+            hello,
+        })
+    }
+
+    /// How many requests are parked in a long-poll in the child.
+    pub async fn waiting(&mut self) -> Result<usize, Error> {
+        self.stdin.write_all(b"waiting\n").await?;
+        self.stdin.flush().await?;
+        let line = self.lines.next_line().await?.ok_or(Error::Child {
+            what: "closed its output",
+        })?;
+        line.trim().parse().map_err(|_| Error::Child {
+            what: "answered `waiting` with something else",
+        })
+    }
+
+    /// The child's peak resident memory so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        proc_status_kib(&format!("/proc/{}/status", self.pid), "VmHWM:")
+    }
+
+    /// The child's resident memory now (`VmRSS`), in KiB.
+    pub fn rss_kib(&self) -> Option<u64> {
+        proc_status_kib(&format!("/proc/{}/status", self.pid), "VmRSS:")
+    }
+
+    /// Asks the child to shut down (releasing long-polls) and waits for it.
+    pub async fn stop(mut self) -> Result<(), Error> {
+        let _ = self.stdin.write_all(b"quit\n").await;
+        let _ = self.stdin.flush().await;
+        if tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .is_err()
+        {
+            self.child.kill().await?;
+        }
+        Ok(())
+    }
+}
+
+/// A `kB` field of a `/proc/.../status` file.
+pub fn proc_status_kib(path: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(path).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,171 @@
+//! Headless devices on `signet-core` with memory keys.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use signet_core::{
+    AccountId, Answer, Client, DeviceKeyStore as _, Engine, EngineConfig, EnrollOptions, Event,
+    KeyAlias, MemoryKeyStore, WatchOptions, Watcher,
+};
+use signet_protocol::{
+    AddCredentialRequest, AnswerChallengeRequest, PendingChallengeResponse, PublicKey,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::Error;
+use crate::rp::Rp;
+
+/// A challenge a device has just seen, and when.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The challenge.
+    pub challenge_id: String,
+    /// When the watch step that fetched it returned.
+    pub at: Instant,
+}
+
+/// The app's device: signet-core's [`Engine`] with one account, driven by its
+/// [`Watcher`] exactly as the app's watch loop drives it.
+#[derive(Debug)]
+pub struct EngineDevice {
+    /// The engine.
+    pub engine: Arc<Engine>,
+    /// Its one account.
+    pub account: AccountId,
+    /// The user it is enrolled for.
+    pub user_id: String,
+    _dir: tempfile::TempDir,
+}
+
+impl EngineDevice {
+    /// A new engine in a fresh folder under `root`, enrolled for `user_id` through `rp`.
+    pub async fn enroll(
+        rp: &Rp,
+        user_id: String,
+        watch: WatchOptions,
+        root: &Path,
+    ) -> Result<Self, Error> {
+        let dir = tempfile::Builder::new()
+            .prefix("device-")
+            .tempdir_in(root)?;
+        let mut config = EngineConfig::new(dir.path(), Arc::new(MemoryKeyStore::new()));
+        config.device_name = Some("bench device".to_owned());
+        config.watch = watch;
+        let engine = Arc::new(Engine::open(config)?);
+        let link = rp.enrollment_link(&user_id).await?;
+        let account = engine.enroll(&link, EnrollOptions::default()).await?;
+        Ok(Self {
+            engine,
+            account: account.id,
+            user_id,
+            _dir: dir,
+        })
+    }
+
+    /// Watches the account in a task, as the app does: one [`Watcher::step`] after another,
+    /// sleeping as the step says. Each challenge seen is sent to `seen` and, with `approve`,
+    /// approved at once. `steps` counts the watch steps started (each is a 3.4a nonce and a
+    /// 3.4b fetch: two requests). The first step starts after `start_after`.
+    pub fn watch(
+        &self,
+        approve: bool,
+        seen: mpsc::UnboundedSender<Seen>,
+        steps: Arc<AtomicU64>,
+        start_after: Duration,
+    ) -> JoinHandle<()> {
+        let engine = Arc::clone(&self.engine);
+        let mut watcher = Watcher::new(self.account.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(start_after).await;
+            loop {
+                steps.fetch_add(1, Ordering::Relaxed);
+                let step = watcher.step(&engine).await;
+                for event in step.events {
+                    if let Event::ChallengeReceived { challenge } = event {
+                        let at = Instant::now();
+                        if approve {
+                            // A failed answer shows up as a sign-in that never verifies.
+                            let _ = engine.answer(&challenge.id, Answer::approve()).await;
+                        }
+                        let _ = seen.send(Seen {
+                            challenge_id: challenge.id,
+                            at,
+                        });
+                    }
+                }
+                if step.stop {
+                    return;
+                }
+                tokio::time::sleep(step.next_delay).await;
+            }
+        })
+    }
+}
+
+/// A bare device: signet-core's [`Client`] and a key in a [`MemoryKeyStore`], without the
+/// engine's files; for runs with thousands of devices.
+#[derive(Debug, Clone)]
+pub struct KeyDevice {
+    client: Client,
+    keys: Arc<MemoryKeyStore>,
+    alias: KeyAlias,
+    /// The device's public key.
+    pub key: PublicKey,
+    /// The user it is enrolled for.
+    pub user_id: String,
+}
+
+impl KeyDevice {
+    /// A new key in `keys`, enrolled for `user_id` (3.1) through `client`.
+    pub async fn enroll(
+        rp: &Rp,
+        client: Client,
+        keys: Arc<MemoryKeyStore>,
+        user_id: String,
+    ) -> Result<Self, Error> {
+        let alias = KeyAlias::generate();
+        let key = keys.create(&alias)?;
+        let token = rp.enrollment_token(&user_id).await?;
+        let request = AddCredentialRequest {
+            public_key: key.to_spki_base64(),
+            device_name: Some("bench device".to_owned()),
+            device_platform: Some("linux".to_owned()),
+            push_token: None,
+        };
+        client.add_credential(&token, &request).await?;
+        Ok(Self {
+            client,
+            keys,
+            alias,
+            key,
+            user_id,
+        })
+    }
+
+    /// 3.4a, the nonce signed, 3.4b (8.2 with `wait`).
+    pub async fn fetch(&self, wait: Option<Duration>) -> Result<PendingChallengeResponse, Error> {
+        let nonce = self.client.challenge_nonce(&self.key).await?;
+        let signature = self.keys.sign(&self.alias, nonce.message.as_bytes())?;
+        Ok(self
+            .client
+            .pending_challenge(&self.key, &signature, wait)
+            .await?)
+    }
+
+    /// 3.5: approves `challenge_id`; the server's `isVerified`.
+    pub async fn approve(&self, challenge_id: &str) -> Result<bool, Error> {
+        let signature = self.keys.sign(&self.alias, challenge_id.as_bytes())?;
+        let request = AnswerChallengeRequest {
+            challenge_id: challenge_id.to_owned(),
+            public_key: self.key.to_spki_base64(),
+            approved: true,
+            signature: signature.to_base64(),
+            verification_code: None,
+            decline_reason: None,
+        };
+        Ok(self.client.answer_challenge(&request).await?.is_verified)
+    }
+}

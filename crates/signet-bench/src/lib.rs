@@ -1,0 +1,23 @@
+//! Signet's benchmark harness: `signet-server` in-process (or as a child process for capacity)
+//! on loopback with SQLite in a temporary folder, headless devices on `signet-core` with
+//! memory keys, and relying parties, measuring what issue 7 asks for.
+//!
+//! - [`rp`]: a relying party (backend with the secret key, page with the track token) over
+//!   the server's HTTP API (protocol sections 4 and 5).
+//! - [`device`]: headless devices: [`device::EngineDevice`] is the app's engine and watch
+//!   loop; [`device::KeyDevice`] is the bare client with a memory key (for capacity runs).
+//! - [`child`]: the server in a child process, so its peak memory is its own.
+//! - [`scenarios`]: the measurements; [`report`]: the table; [`stats`]: percentiles.
+//!
+//! The binary `signet-bench` runs every scenario: `--smoke` with tiny counts (CI), or in
+//! full. `docs/benchmarks.md` has the figures and how to reproduce them.
+
+pub mod child;
+pub mod device;
+mod error;
+pub mod report;
+pub mod rp;
+pub mod scenarios;
+pub mod stats;
+
+pub use error::Error;

@@ -1,0 +1,164 @@
+//! `signet-bench`: the benchmark harness of issue 7. `signet-bench --smoke` runs every part
+//! for a few seconds with tiny counts (CI: it keeps building and running, no timing is
+//! asserted); `signet-bench` gives the figures. `scripts/bench` runs it in full with
+//! criterion and writes the table into `docs/benchmarks.md`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use signet_bench::report::{self, Row};
+use signet_bench::scenarios::{self, Sizes};
+
+/// Latency, idle cost and capacity of signet-server with signet-core devices, on loopback.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Every part for a few seconds with tiny counts (for CI); the figures mean nothing.
+    #[arg(long)]
+    smoke: bool,
+    /// Also write the table into this Markdown file, between its result markers.
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// criterion's output folder (`$CARGO_TARGET_DIR/criterion`) for the P-256 rows.
+    #[arg(long, value_name = "DIR")]
+    criterion_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Internal: be the server child of the capacity part.
+    #[command(hide = true, name = "serve")]
+    Serve,
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "n/a".to_owned(),
+        |text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    )
+}
+
+fn shell_line(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map_or_else(|| "n/a".to_owned(), |text| text.trim().to_owned())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let memory = signet_bench::child::proc_status_kib("/proc/meminfo", "MemTotal:").map_or_else(
+        || "?".to_owned(),
+        |kib| format!("{} GiB", kib / 1024 / 1024),
+    );
+    format!(
+        "{cores} cores ({cpu}), {memory} RAM, {}",
+        shell_line("uname", &["-sr"])
+    )
+}
+
+/// Runs one part, noting the load average before and after.
+async fn part<T>(
+    name: &str,
+    loads: &mut Vec<String>,
+    run: impl Future<Output = Result<T, signet_bench::Error>>,
+) -> anyhow::Result<T> {
+    let before = load_average();
+    let started = Instant::now();
+    eprintln!("signet-bench: {name} (load {before}) ...");
+    let result = run.await.with_context(|| format!("part {name}"))?;
+    let after = load_average();
+    eprintln!(
+        "signet-bench: {name} done in {:.1} s (load {after})",
+        started.elapsed().as_secs_f64()
+    );
+    loads.push(format!(
+        "- {name}: load average {before} → {after} ({:.0} s)",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(result)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let sizes = if args.smoke {
+        Sizes::smoke()
+    } else {
+        Sizes::full()
+    };
+    let root = tempfile::Builder::new()
+        .prefix("signet-bench-")
+        .tempdir()
+        .context("temporary folder for the devices")?;
+    let mut loads = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let started = Instant::now();
+    let when = shell_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+
+    let latency = part(
+        "parts 1-2 (delivery latency, round trip)",
+        &mut loads,
+        scenarios::latency(&sizes, root.path()),
+    )
+    .await?;
+    rows.extend(report::latency_rows(&latency));
+    let idle = part(
+        "part 3 (idle requests)",
+        &mut loads,
+        scenarios::idle(&sizes, root.path()),
+    )
+    .await?;
+    rows.extend(report::idle_rows(&idle));
+    let capacity = part("part 4 (capacity)", &mut loads, scenarios::capacity(&sizes)).await?;
+    rows.extend(report::capacity_rows(&capacity));
+    if let Some(dir) = &args.criterion_dir {
+        rows.extend(report::criterion_rows(dir));
+    }
+
+    let mode = if args.smoke {
+        "smoke (tiny counts: the figures mean nothing)"
+    } else {
+        "full"
+    };
+    let text = format!(
+        "Run {when}, mode {mode}, {:.0} s. Machine: {}.\n\n{}\nLoad averages (1, 5, 15 min) before → after each part:\n\n{}\n",
+        started.elapsed().as_secs_f64(),
+        machine(),
+        report::markdown(&rows),
+        loads.join("\n"),
+    );
+    println!("{text}");
+    if let Some(path) = &args.write {
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        std::fs::write(path, report::replace_between_markers(&doc, &text))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(Command::Serve) = args.command {
+        return Ok(signet_bench::child::serve().await?);
+    }
+    run(args).await
+}
