@@ -37,6 +37,9 @@ describe("the demo page with the real app", () => {
     await page.goto(`${server.baseUrl.replace(/\/v1$/, "")}/demo/`);
     await page.fill("#user-id", "grace@example.com");
     await page.click("#enroll");
+    await page.waitForFunction(
+      () => (document.querySelector("#link") as HTMLTextAreaElement | null)?.value.startsWith("signet://") ?? false,
+    );
     const link = await page.locator("#link").inputValue();
     expect(link).toMatch(/^signet:\/\/enroll\?v=1&/);
 
