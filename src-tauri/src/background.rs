@@ -96,9 +96,7 @@ fn notify<R: Runtime>(app: &AppHandle<R>, state: &AppState, challenge_id: &str) 
 /// A tap on a notification: bring the window forward and open that challenge's sheet.
 pub fn on_notification_tap<R: Runtime>(app: &AppHandle<R>, notification_id: i32) {
     if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
+        crate::Platform::bring_to_front(&window);
     }
     if let Some(challenge_id) = app
         .state::<AppState>()

@@ -27,6 +27,13 @@ impl Platform {
         let _ = app;
     }
 
+    /// Shows the window above the others (after a notification tap).
+    pub fn bring_to_front<R: Runtime>(window: &tauri::WebviewWindow<R>) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+
     /// This computer's name, sent as `deviceName` at enrollment.
     pub fn device_name() -> Option<String> {
         std::env::var("HOSTNAME")

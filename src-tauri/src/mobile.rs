@@ -30,6 +30,9 @@ impl Platform {
         }
     }
 
+    /// Nothing to do: tapping a notification already brings the app forward.
+    pub fn bring_to_front<R: Runtime>(_window: &tauri::WebviewWindow<R>) {}
+
     /// The phone's name is not readable by apps without extra entitlements; the platform
     /// name is sent instead.
     pub fn device_name() -> Option<String> {
