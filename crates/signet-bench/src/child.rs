@@ -135,6 +135,17 @@ impl ChildServer {
         proc_status_kib(&format!("/proc/{}/status", self.pid), "VmRSS:")
     }
 
+    /// CPU time the child has used so far (user + system), in seconds.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
+        // Fields after the command name (which ends with the last ')'): utime and stime are
+        // the 12th and 13th of them, in clock ticks (100 per second on Linux).
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let utime: f64 = fields.get(11)?.parse().ok()?;
+        let stime: f64 = fields.get(12)?.parse().ok()?;
+        Some((utime + stime) / 100.0)
+    }
+
     /// Asks the child to shut down (releasing long-polls) and waits for it.
     pub async fn stop(mut self) -> Result<(), Error> {
         let _ = self.stdin.write_all(b"quit\n").await;

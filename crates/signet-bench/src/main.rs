@@ -104,10 +104,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     } else {
         Sizes::full()
     };
-    let root = tempfile::Builder::new()
-        .prefix("signet-bench-")
-        .tempdir()
-        .context("temporary folder for the devices")?;
+    let root = scenarios::device_root().context("temporary folder for the devices")?;
     let mut loads = Vec::new();
     let mut rows: Vec<Row> = Vec::new();
     let started = Instant::now();

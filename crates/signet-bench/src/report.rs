@@ -156,9 +156,10 @@ pub fn capacity_rows(capacity: &Capacity) -> Vec<Row> {
                 4,
                 "server peak RSS (VmHWM, server in its own process) with them parked",
                 format!(
-                    "{} (RSS {} before parking)",
+                    "peak {} (RSS {} before parking, {} while parked)",
                     mib(capacity.peak_rss_kib),
-                    mib(capacity.rss_before_kib)
+                    mib(capacity.rss_before_kib),
+                    mib(capacity.parked_rss_kib)
                 ),
             ),
             "< 300 MB",
@@ -176,12 +177,15 @@ pub fn capacity_rows(capacity: &Capacity) -> Vec<Row> {
                 4,
                 "complete sign-in flows per second (SQLite)",
                 format!(
-                    "{:.0}/s ({} flows in {:.1} s, {} failed; each {}; server peak {})",
+                    "{:.0}/s ({} flows in {:.1} s, {} failed; each {}; server used {} cores, peak {})",
                     capacity.flows_per_second(),
                     capacity.flows,
                     capacity.flow_window.as_secs_f64(),
                     capacity.flow_errors,
                     percentiles(capacity.flow_latency.as_ref()),
+                    capacity
+                        .flow_server_cores
+                        .map_or_else(|| "n/a".to_owned(), |cores| format!("{cores:.2}")),
                     mib(capacity.flow_peak_rss_kib)
                 ),
             ),

@@ -87,16 +87,81 @@ pub fn app_watch() -> WatchOptions {
     WatchOptions::default()
 }
 
-/// An in-process server with no rate limits; `long_poll: false` is the seed's plain server.
-pub async fn in_process_server(long_poll: bool) -> Result<(RunningServer, Rp), Error> {
-    let server = signet_server::spawn(Config {
-        long_poll,
-        rate_limits: RateLimits::unlimited(),
-        ..Config::default()
-    })
-    .await?;
-    let rp = Rp::new(&server.base_url, &server.tenant_id, &server.secret_key)?;
-    Ok((server, rp))
+/// An in-process server with no rate limits on a runtime (and threads) of its own, so the
+/// simulated devices' work never holds up the server's executor; `long_poll: false` is the
+/// seed's plain server.
+pub struct InProcessServer {
+    server: Option<RunningServer>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl InProcessServer {
+    /// Starts it, and a relying party of its tenant.
+    pub async fn start(long_poll: bool) -> Result<(Self, Rp), Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("signet-server")
+            .enable_all()
+            .build()?;
+        let server = runtime
+            .spawn(signet_server::spawn(Config {
+                long_poll,
+                rate_limits: RateLimits::unlimited(),
+                ..Config::default()
+            }))
+            .await
+            .map_err(|_| Error::Unexpected {
+                what: "the server's start panicked",
+            })??;
+        let rp = Rp::new(&server.base_url, &server.tenant_id, &server.secret_key)?;
+        Ok((
+            Self {
+                server: Some(server),
+                runtime: Some(runtime),
+            },
+            rp,
+        ))
+    }
+
+    /// Shuts the server down (releasing long-polls) and stops its runtime.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        if let (Some(server), Some(runtime)) = (self.server.take(), self.runtime.as_ref()) {
+            runtime
+                .spawn(server.shutdown())
+                .await
+                .map_err(|_| Error::Unexpected {
+                    what: "the server's shutdown panicked",
+                })??;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for InProcessServer {
+    fn drop(&mut self) {
+        drop(self.server.take());
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Where simulated devices keep their files: tmpfs when there is one. Each real phone
+/// fsyncs on its own flash; dozens of simulated ones fsyncing on one disk from two threads
+/// would measure this machine's disk, not delivery (see docs/benchmarks.md).
+pub fn device_root() -> std::io::Result<tempfile::TempDir> {
+    let shm = Path::new("/dev/shm");
+    let builder = {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("signet-bench-");
+        builder
+    };
+    if shm.is_dir()
+        && let Ok(dir) = builder.tempdir_in(shm)
+    {
+        return Ok(dir);
+    }
+    builder.tempdir()
 }
 
 /// Engine devices, each watching (and approving) in its own task.
@@ -253,7 +318,7 @@ pub struct Latency {
 /// Parts 1 and 2.
 pub async fn latency(sizes: &Sizes, root: &Path) -> Result<Latency, Error> {
     // 1. Long-poll: devices park; a challenge wakes its device's request.
-    let (server, rp) = in_process_server(true).await?;
+    let (server, rp) = InProcessServer::start(true).await?;
     let long_poll = delivery(
         &rp,
         sizes.latency_devices,
@@ -270,7 +335,7 @@ pub async fn latency(sizes: &Sizes, root: &Path) -> Result<Latency, Error> {
     // 3. Interval polling at the app's 3 s on a plain server (the device falls back to it
     //    after its first long-poll is answered at once). Random start of each challenge
     //    within the interval.
-    let (server, rp) = in_process_server(false).await?;
+    let (server, rp) = InProcessServer::start(false).await?;
     let polling = delivery(
         &rp,
         sizes.latency_devices,
@@ -344,8 +409,8 @@ pub struct IdleCost {
 /// random phase of its period, counted over the same window. Counted on the device side:
 /// every watch step is one 3.4a nonce POST and one 3.4b GET.
 pub async fn idle(sizes: &Sizes, root: &Path) -> Result<Vec<IdleCost>, Error> {
-    let (long_poll_server, long_poll_rp) = in_process_server(true).await?;
-    let (plain_server, plain_rp) = in_process_server(false).await?;
+    let (long_poll_server, long_poll_rp) = InProcessServer::start(true).await?;
+    let (plain_server, plain_rp) = InProcessServer::start(false).await?;
     let default = app_watch();
     let capped = WatchOptions {
         long_poll_wait: Duration::from_secs(u64::from(signet_protocol::MAX_WAIT_SECONDS)),
@@ -432,6 +497,8 @@ pub struct Capacity {
     pub rss_before_kib: Option<u64>,
     /// Server peak resident memory while they were parked (KiB).
     pub peak_rss_kib: Option<u64>,
+    /// Server resident memory with them parked, after the deliveries (KiB).
+    pub parked_rss_kib: Option<u64>,
     /// Created → seen while they are parked.
     pub delivery_under_load: Option<Summary>,
     /// Complete sign-in flows finished in the throughput window.
@@ -444,6 +511,8 @@ pub struct Capacity {
     pub flow_latency: Option<Summary>,
     /// Peak memory of the throughput server (KiB).
     pub flow_peak_rss_kib: Option<u64>,
+    /// CPU the throughput server used, in cores (CPU seconds per second of the window).
+    pub flow_server_cores: Option<f64>,
 }
 
 impl Capacity {
@@ -502,24 +571,34 @@ async fn enroll_bare(
 /// delivered among them; then a fresh child and `flow_workers` loops of complete sign-ins
 /// for `flow_window`.
 pub async fn capacity(sizes: &Sizes) -> Result<Capacity, Error> {
-    let (parked, park_time, rss_before, peak, delivery) = parked_long_polls(sizes).await?;
-    let (flows, errors, window, latency, flow_peak) = throughput(sizes).await?;
+    let (parked, park_time, rss_before, peak, parked_rss, delivery) =
+        parked_long_polls(sizes).await?;
+    let (flows, errors, window, latency, flow_peak, cores) = throughput(sizes).await?;
     Ok(Capacity {
         long_polls_asked: sizes.long_polls,
         long_polls_parked: parked,
         park_time,
         rss_before_kib: rss_before,
         peak_rss_kib: peak,
+        parked_rss_kib: parked_rss,
         delivery_under_load: Summary::of(&delivery),
         flows,
         flow_errors: errors,
         flow_window: window,
         flow_latency: Summary::of(&latency),
         flow_peak_rss_kib: flow_peak,
+        flow_server_cores: cores,
     })
 }
 
-type Parked = (usize, Duration, Option<u64>, Option<u64>, Vec<Duration>);
+type Parked = (
+    usize,
+    Duration,
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+    Vec<Duration>,
+);
 
 async fn parked_long_polls(sizes: &Sizes) -> Result<Parked, Error> {
     let mut child = ChildServer::start().await?;
@@ -603,12 +682,13 @@ async fn parked_long_polls(sizes: &Sizes) -> Result<Parked, Error> {
     }
     // 5. The peak while parked; then release everything.
     let peak = child.peak_rss_kib();
+    let parked_rss = child.rss_kib();
     parks.abort_all();
     child.stop().await?;
-    Ok((parked, park_time, rss_before, peak, delivery))
+    Ok((parked, park_time, rss_before, peak, parked_rss, delivery))
 }
 
-type Throughput = (u64, u64, Duration, Vec<Duration>, Option<u64>);
+type Throughput = (u64, u64, Duration, Vec<Duration>, Option<u64>, Option<f64>);
 
 async fn throughput(sizes: &Sizes) -> Result<Throughput, Error> {
     let child = ChildServer::start().await?;
@@ -620,6 +700,7 @@ async fn throughput(sizes: &Sizes) -> Result<Throughput, Error> {
     let client = device_client(&child.hello)?;
     let devices = enroll_bare(&rp, &client, sizes.flow_workers, "flow", 64).await?;
     let errors = Arc::new(AtomicU64::new(0));
+    let cpu_before = child.cpu_seconds();
     let started = Instant::now();
     let deadline = started + sizes.flow_window;
     let mut workers = JoinSet::new();
@@ -647,6 +728,10 @@ async fn throughput(sizes: &Sizes) -> Result<Throughput, Error> {
         })?);
     }
     let window = started.elapsed();
+    let cores = child
+        .cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| (after - before) / window.as_secs_f64());
     let peak = child.peak_rss_kib();
     child.stop().await?;
     Ok((
@@ -655,6 +740,7 @@ async fn throughput(sizes: &Sizes) -> Result<Throughput, Error> {
         window,
         latency,
         peak,
+        cores,
     ))
 }
 
