@@ -21,6 +21,9 @@ struct Args {
     /// Also write the table into this Markdown file, between its result markers.
     #[arg(long, value_name = "FILE")]
     write: Option<PathBuf>,
+    /// Run only these parts of issue 7 (1 to 4; 1 and 2 run together), e.g. `--only 4`.
+    #[arg(long, value_delimiter = ',', value_name = "PARTS")]
+    only: Vec<u8>,
     /// criterion's output folder (`$CARGO_TARGET_DIR/criterion`) for the P-256 rows.
     #[arg(long, value_name = "DIR")]
     criterion_dir: Option<PathBuf>,
@@ -110,22 +113,29 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let when = shell_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
 
-    let latency = part(
-        "parts 1-2 (delivery latency, round trip)",
-        &mut loads,
-        scenarios::latency(&sizes, root.path()),
-    )
-    .await?;
-    rows.extend(report::latency_rows(&latency));
-    let idle = part(
-        "part 3 (idle requests)",
-        &mut loads,
-        scenarios::idle(&sizes, root.path()),
-    )
-    .await?;
-    rows.extend(report::idle_rows(&idle));
-    let capacity = part("part 4 (capacity)", &mut loads, scenarios::capacity(&sizes)).await?;
-    rows.extend(report::capacity_rows(&capacity));
+    let wanted = |n: u8| args.only.is_empty() || args.only.contains(&n);
+    if wanted(1) || wanted(2) {
+        let latency = part(
+            "parts 1-2 (delivery latency, round trip)",
+            &mut loads,
+            scenarios::latency(&sizes, root.path()),
+        )
+        .await?;
+        rows.extend(report::latency_rows(&latency));
+    }
+    if wanted(3) {
+        let idle = part(
+            "part 3 (idle requests)",
+            &mut loads,
+            scenarios::idle(&sizes, root.path()),
+        )
+        .await?;
+        rows.extend(report::idle_rows(&idle));
+    }
+    if wanted(4) {
+        let capacity = part("part 4 (capacity)", &mut loads, scenarios::capacity(&sizes)).await?;
+        rows.extend(report::capacity_rows(&capacity));
+    }
     if let Some(dir) = &args.criterion_dir {
         rows.extend(report::criterion_rows(dir));
     }
