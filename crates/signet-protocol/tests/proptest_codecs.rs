@@ -32,7 +32,8 @@ fn engines() -> [base64::engine::GeneralPurpose; 4] {
 fn base_url() -> impl Strategy<Value = url::Url> {
     (
         prop_oneof![Just("https"), Just("http")],
-        "[a-z][a-z0-9-]{0,12}(\\.[a-z]{2,6}){0,2}",
+        // No hyphens: labels such as `ab--c` are not valid IDNA hosts.
+        "[a-z][a-z0-9]{0,12}(\\.[a-z]{2,6}){0,2}",
         proptest::option::of(1u16..),
         "(/[A-Za-z0-9._~-]{1,8}){0,2}",
     )
