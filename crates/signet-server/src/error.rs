@@ -25,6 +25,9 @@ pub enum Error {
         /// The scope or token kind needed.
         needed: &'static str,
     },
+    /// The track token already enrolled another key (a token enrolls one key only).
+    #[error("this enrollment link was already used to enroll another device; ask for a new one")]
+    EnrollmentTokenUsed,
     /// Unknown, removed or expired device key.
     #[error("no such credential, or it has expired")]
     InvalidCredential,
@@ -96,7 +99,7 @@ impl Error {
             | Self::ExpiredToken
             | Self::InvalidCredential
             | Self::InvalidSignature { .. } => StatusCode::UNAUTHORIZED,
-            Self::InvalidScope { .. } => StatusCode::FORBIDDEN,
+            Self::InvalidScope { .. } | Self::EnrollmentTokenUsed => StatusCode::FORBIDDEN,
             Self::ChallengeNotFound | Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::ChallengeExpired => StatusCode::GONE,
             Self::ChallengeAlreadyAnswered => StatusCode::CONFLICT,
@@ -113,7 +116,7 @@ impl Error {
         Some(match self {
             Self::Unauthorized { .. } => ErrorCode::Unauthorized,
             Self::ExpiredToken => ErrorCode::ExpiredToken,
-            Self::InvalidScope { .. } => ErrorCode::InvalidScope,
+            Self::InvalidScope { .. } | Self::EnrollmentTokenUsed => ErrorCode::InvalidScope,
             Self::InvalidCredential => ErrorCode::InvalidCredential,
             Self::InvalidSignature { .. } => ErrorCode::InvalidSignature,
             Self::ChallengeNotFound => ErrorCode::ChallengeNotFound,

@@ -12,11 +12,13 @@ use std::time::Duration;
 use serde_json::Value;
 use signet_protocol::{ActionState, DeclineReason};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use crate::Error;
 use crate::config::{RateLimits, TenantSettings, duration_ms};
+use crate::token::SCOPE_ADD_AUTHENTICATORS;
 
 /// A tenant: one relying party, with its secret key and settings.
 #[derive(Clone)]
@@ -87,6 +89,13 @@ pub struct NewAuthenticator {
     pub device_platform: Option<String>,
     /// The APNs/FCM token.
     pub push_token: Option<String>,
+    /// The `jti` of the track token that enrolls it: a token enrolls one key only.
+    pub token_id: String,
+    /// When that token expires (its record can be dropped then).
+    pub token_expires_at: i64,
+    /// Whether the token has the `add:authenticators` scope; without it, only a user with no
+    /// live authenticator can enroll (protocol 3.1).
+    pub scoped: bool,
 }
 
 /// An action: one `track` call and what became of it.
@@ -375,7 +384,8 @@ impl Store {
     // ----- authenticators -----
 
     /// Enrolls a key (3.1). Enrolling the same key for the same user again returns the stored
-    /// authenticator (updating its name and push token).
+    /// authenticator (updating its name and push token). A token enrolls one key only: the
+    /// same token with another key is [`Error::EnrollmentTokenUsed`].
     pub async fn add_authenticator(
         &self,
         tenant: &Tenant,
@@ -383,6 +393,9 @@ impl Store {
         now: i64,
     ) -> Result<Authenticator, Error> {
         let mut tx = self.writer.begin().await?;
+        // 1. The token: one key per token, and the scope rule.
+        claim_enrollment_token(&mut tx, &tenant.id, &new, now).await?;
+        // 2. The key itself.
         let existing = sqlx::query_as::<_, Authenticator>(
             "SELECT * FROM authenticators WHERE tenant_id = ? AND public_key = ?",
         )
@@ -932,6 +945,67 @@ impl Store {
         tx.commit().await?;
         Ok(answered)
     }
+}
+
+/// Records which key the track token `new.token_id` enrolls, in the enrollment's transaction:
+/// the first 3.1 with a token records its key, a retry with the same key goes on
+/// (idempotent), another key is [`Error::EnrollmentTokenUsed`]. A first use of a token without
+/// `add:authenticators` is [`Error::InvalidScope`] once the user has a live authenticator.
+async fn claim_enrollment_token(
+    conn: &mut SqliteConnection,
+    tenant_id: &str,
+    new: &NewAuthenticator,
+    now: i64,
+) -> Result<(), Error> {
+    // 1. The token's key: the first 3.1 with a token records it, a retry with the same
+    //    key goes on (idempotent), another key is refused.
+    sqlx::query("DELETE FROM enrollment_tokens WHERE expires_at <= ?")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    let enrolled_key: Option<String> = sqlx::query_scalar(
+        "SELECT public_key FROM enrollment_tokens WHERE tenant_id = ? AND jti = ?",
+    )
+    .bind(tenant_id)
+    .bind(&new.token_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match enrolled_key {
+        Some(key) if key != new.public_key => return Err(Error::EnrollmentTokenUsed),
+        Some(_) => {}
+        None => {
+            // 2. A first use of a token without the scope: only while the user has no live
+            //    authenticator (read in this transaction, so two such tokens cannot both
+            //    pass).
+            if !new.scoped {
+                let live: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM authenticators WHERE tenant_id = ? AND user_id = ?
+                     AND (expires_at IS NULL OR expires_at > ?)",
+                )
+                .bind(tenant_id)
+                .bind(&new.user_id)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?;
+                if live > 0 {
+                    return Err(Error::InvalidScope {
+                        needed: SCOPE_ADD_AUTHENTICATORS,
+                    });
+                }
+            }
+            sqlx::query(
+                "INSERT INTO enrollment_tokens (tenant_id, jti, public_key, expires_at)
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(tenant_id)
+            .bind(&new.token_id)
+            .bind(&new.public_key)
+            .bind(new.token_expires_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

@@ -216,7 +216,6 @@ async fn an_enrollment_token_for_one_user_enrolls_only_that_user() {
 }
 
 #[tokio::test]
-#[ignore = "server enrolls any number of keys with one token: /work/notes/security-requests.md item 1"]
 async fn an_enrollment_token_enrolls_one_key_only_and_a_retry_of_the_same_key_is_idempotent() {
     let h = Harness::start().await;
     h.enrolled_device("uma").await;
@@ -306,4 +305,27 @@ async fn the_track_and_access_token_of_one_action_validate_once_between_them() {
     ];
     let valid = validations.iter().filter(|v| v["isValid"] == true).count();
     assert_eq!(valid, 1, "{validations:?}");
+}
+
+#[tokio::test]
+async fn a_first_enrollment_token_without_scope_also_enrolls_one_key_only_and_a_retry_is_idempotent()
+ {
+    let h = Harness::start().await;
+    // 1. A user with no authenticator enrolls with the page's token (no scope, protocol 3.1),
+    //    and the retry of the same request (lost answer) is fine although she is enrolled now.
+    let (token, _) = h.sign_in("vera", json!({})).await;
+    let phone = Device::new(&h.server.tenant_id);
+    let first = phone.add(&h, &token).await.ok();
+    let retry = phone.add(&h, &token).await.ok();
+    assert_eq!(first["userAuthenticatorId"], retry["userAuthenticatorId"]);
+    // 2. Another key with the same token is refused, in words.
+    let attacker = Device::new(&h.server.tenant_id);
+    let refused = attacker.add(&h, &token).await;
+    assert_eq!(refused.status.as_u16(), 403, "{refused:?}");
+    assert_eq!(refused.body["error"], "invalid_scope");
+    let description = refused.body["errorDescription"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(description.contains("already used"), "{description}");
+    assert_eq!(authenticator_count(&h, "vera").await, 1);
 }

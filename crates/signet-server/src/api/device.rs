@@ -63,17 +63,9 @@ pub(crate) async fn add_credential(
             needed: "a track token",
         });
     }
+    //    (The scope rule is checked by the store, in the enrollment's transaction, so that a
+    //    retry of the same token and key stays idempotent once the user is enrolled.)
     let now = state.now();
-    if !token.claims.has_scope(SCOPE_ADD_AUTHENTICATORS)
-        && state
-            .store
-            .is_enrolled(&token.tenant.id, &token.claims.sub, now)
-            .await?
-    {
-        return Err(Error::InvalidScope {
-            needed: SCOPE_ADD_AUTHENTICATORS,
-        });
-    }
     // 2. A P-256 key, a known platform, bounded texts.
     let key = public_key_from_body(&body.public_key)?;
     if let Some(platform) = &body.device_platform {
@@ -86,7 +78,7 @@ pub(crate) async fn add_credential(
     }
     bounded("deviceName", body.device_name.as_ref())?;
     bounded("pushToken", body.push_token.as_ref())?;
-    // 3. Store it (idempotent for the same key and user).
+    // 3. Store it (idempotent for the same key and user; one key per token).
     let authenticator = state
         .store
         .add_authenticator(
@@ -97,6 +89,9 @@ pub(crate) async fn add_credential(
                 device_name: body.device_name,
                 device_platform: body.device_platform,
                 push_token: body.push_token,
+                token_id: token.claims.jti.clone(),
+                token_expires_at: token.claims.exp_ms,
+                scoped: token.claims.has_scope(SCOPE_ADD_AUTHENTICATORS),
             },
             now,
         )
