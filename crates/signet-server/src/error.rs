@@ -1,9 +1,16 @@
 //! The crate's error type, and its HTTP form (protocol.md section 7).
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use signet_protocol::{ErrorBody, ErrorCode};
+
+/// The `error` (and `errorCode`) of a storage failure that passes (503).
+const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
+
+/// The `Retry-After` of a 503, in seconds.
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Everything that can go wrong in the server. Each variant maps to one HTTP status and one
 /// section-7 error body; descriptions never contain a key, a token or a signature.
@@ -107,6 +114,7 @@ impl Error {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Database(_) if self.is_storage_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Migrate(_) | Self::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,10 +139,39 @@ impl Error {
         })
     }
 
+    /// Whether this is a storage failure that passes (disk full, read-only or failing, the
+    /// database busy or locked, no connection free): the request can be retried as is.
+    pub fn is_storage_unavailable(&self) -> bool {
+        // SQLite's primary result codes: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN.
+        const TRANSIENT: [i64; 7] = [5, 6, 7, 8, 10, 13, 14];
+        match self {
+            Self::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            Self::Database(sqlx::Error::Database(error)) => error
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(|extended| TRANSIENT.contains(&(extended & 0xff))),
+            _ => false,
+        }
+    }
+
     /// The section-7 body of this error.
     pub fn body(&self) -> ErrorBody {
         match self.code() {
             Some(code) => ErrorBody::new(code, self.to_string()),
+            // Not one of the protocol's codes (it has none for storage): a client that does
+            // not know it goes by the status, 503, and retries.
+            None if self.is_storage_unavailable() => ErrorBody {
+                error: STORAGE_UNAVAILABLE.to_owned(),
+                error_code: Some(STORAGE_UNAVAILABLE.to_owned()),
+                error_description: Some(
+                    "the server cannot store data right now; retry in a moment".to_owned(),
+                ),
+            },
             None => ErrorBody {
                 error: "internal_error".to_owned(),
                 error_code: Some("internal_error".to_owned()),
@@ -152,6 +189,37 @@ impl IntoResponse for Error {
         } else {
             tracing::debug!(code = ?self.code(), "request refused");
         }
-        (status, Json(self.body())).into_response()
+        let mut response = (status, Json(self.body())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_failure_that_passes_is_a_503_with_retry_after_and_a_section_7_body() {
+        let response = Error::Database(sqlx::Error::PoolTimedOut).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(RETRY_AFTER),
+            Some(&HeaderValue::from_static("1"))
+        );
+        let body = Error::Database(sqlx::Error::PoolTimedOut).body();
+        assert_eq!(body.error, "storage_unavailable");
+        assert_eq!(body.error_code.as_deref(), Some("storage_unavailable"));
+    }
+
+    #[test]
+    fn a_database_fault_that_is_a_bug_stays_a_500_without_retry_after() {
+        let response = Error::Database(sqlx::Error::RowNotFound).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().get(RETRY_AFTER).is_none());
     }
 }

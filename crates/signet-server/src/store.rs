@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 use signet_protocol::{ActionState, DeclineReason};
+use sqlx::Connection as _;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    Sqlite, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
+    SqlitePoolOptions, SqliteSynchronous,
 };
 
 use crate::Error;
@@ -360,7 +362,8 @@ impl Store {
 
     /// Creates the tenant, or updates its secret key and settings when it exists.
     pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
-        sqlx::query(
+        let mut conn = self.writer.acquire().await?;
+        let result = sqlx::query(
             "INSERT INTO tenants (id, secret_key, token_secret, number_matching,
                  challenge_lifetime_ms, credential_lease_ms, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -376,8 +379,9 @@ impl Store {
         .bind(duration_ms(tenant.settings.challenge_lifetime))
         .bind(tenant.settings.credential_lease.map(duration_ms))
         .bind(now)
-        .execute(&self.writer)
-        .await?;
+        .execute(&mut *conn)
+        .await;
+        settle(&mut conn, result)?;
         Ok(())
     }
 
@@ -392,45 +396,47 @@ impl Store {
         new: NewAuthenticator,
         now: i64,
     ) -> Result<Authenticator, Error> {
-        let mut tx = self.writer.begin().await?;
-        // 1. The token: one key per token, and the scope rule.
-        claim_enrollment_token(&mut tx, &tenant.id, &new, now).await?;
-        // 2. The key itself.
-        let existing = sqlx::query_as::<_, Authenticator>(
-            "SELECT * FROM authenticators WHERE tenant_id = ? AND public_key = ?",
-        )
-        .bind(&tenant.id)
-        .bind(&new.public_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let expires_at = tenant
-            .settings
-            .credential_lease
-            .map(|lease| now.saturating_add(duration_ms(lease)));
-        let id = match existing {
-            Some(found) if found.user_id != new.user_id => {
-                return Err(Error::invalid_request(
-                    "this key is enrolled for another user",
-                ));
-            }
-            Some(found) if found.is_expired(now) => return Err(Error::InvalidCredential),
-            Some(found) => {
-                sqlx::query(
-                    "UPDATE authenticators SET device_name = COALESCE(?, device_name),
+        let mut conn = self.writer.acquire().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            // 1. The token: one key per token, and the scope rule.
+            claim_enrollment_token(&mut tx, &tenant.id, &new, now).await?;
+            // 2. The key itself.
+            let existing = sqlx::query_as::<_, Authenticator>(
+                "SELECT * FROM authenticators WHERE tenant_id = ? AND public_key = ?",
+            )
+            .bind(&tenant.id)
+            .bind(&new.public_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let expires_at = tenant
+                .settings
+                .credential_lease
+                .map(|lease| now.saturating_add(duration_ms(lease)));
+            let id = match existing {
+                Some(found) if found.user_id != new.user_id => {
+                    return Err(Error::invalid_request(
+                        "this key is enrolled for another user",
+                    ));
+                }
+                Some(found) if found.is_expired(now) => return Err(Error::InvalidCredential),
+                Some(found) => {
+                    sqlx::query(
+                        "UPDATE authenticators SET device_name = COALESCE(?, device_name),
                          device_platform = COALESCE(?, device_platform),
                          push_token = COALESCE(?, push_token) WHERE id = ?",
-                )
-                .bind(&new.device_name)
-                .bind(&new.device_platform)
-                .bind(&new.push_token)
-                .bind(&found.id)
-                .execute(&mut *tx)
-                .await?;
-                found.id
-            }
-            None => {
-                let id = new_id();
-                sqlx::query(
+                    )
+                    .bind(&new.device_name)
+                    .bind(&new.device_platform)
+                    .bind(&new.push_token)
+                    .bind(&found.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    found.id
+                }
+                None => {
+                    let id = new_id();
+                    sqlx::query(
                     "INSERT INTO authenticators (id, tenant_id, user_id, public_key, device_name,
                          device_platform, push_token, created_at, verified_at, expires_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -447,16 +453,19 @@ impl Store {
                 .bind(expires_at)
                 .execute(&mut *tx)
                 .await?;
-                id
-            }
-        };
-        let stored =
-            sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = ?")
-                .bind(&id)
-                .fetch_one(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(stored)
+                    id
+                }
+            };
+            let stored =
+                sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = ?")
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            Ok::<_, Error>(stored)
+        }
+        .await;
+        settle(&mut conn, result)
     }
 
     /// The authenticator of this key in this tenant.
@@ -516,6 +525,7 @@ impl Store {
         user_id: Option<&str>,
         authenticator_id: &str,
     ) -> Result<bool, Error> {
+        let mut conn = self.writer.acquire().await?;
         let result = sqlx::query(
             "DELETE FROM authenticators WHERE tenant_id = ? AND id = ?
              AND (? IS NULL OR user_id = ?)",
@@ -524,8 +534,9 @@ impl Store {
         .bind(authenticator_id)
         .bind(user_id)
         .bind(user_id)
-        .execute(&self.writer)
-        .await?;
+        .execute(&mut *conn)
+        .await;
+        let result = settle(&mut conn, result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -538,25 +549,30 @@ impl Store {
         renew_until: Option<i64>,
         now: i64,
     ) -> Result<Authenticator, Error> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "UPDATE authenticators SET push_token = COALESCE(?, push_token),
+        let mut conn = self.writer.acquire().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            sqlx::query(
+                "UPDATE authenticators SET push_token = COALESCE(?, push_token),
                  expires_at = COALESCE(?, expires_at), last_verified_at = ? WHERE id = ?",
-        )
-        .bind(push_token)
-        .bind(renew_until)
-        .bind(now)
-        .bind(authenticator_id)
-        .execute(&mut *tx)
-        .await?;
-        let stored =
-            sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = ?")
-                .bind(authenticator_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(Error::InvalidCredential)?;
-        tx.commit().await?;
-        Ok(stored)
+            )
+            .bind(push_token)
+            .bind(renew_until)
+            .bind(now)
+            .bind(authenticator_id)
+            .execute(&mut *tx)
+            .await?;
+            let stored =
+                sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = ?")
+                    .bind(authenticator_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(Error::InvalidCredential)?;
+            tx.commit().await?;
+            Ok::<_, Error>(stored)
+        }
+        .await;
+        settle(&mut conn, result)
     }
 
     // ----- nonces -----
@@ -571,25 +587,30 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> Result<(), Error> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM nonces WHERE authenticator_id = ? AND expires_at <= ?")
+        let mut conn = self.writer.acquire().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            sqlx::query("DELETE FROM nonces WHERE authenticator_id = ? AND expires_at <= ?")
+                .bind(authenticator_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at)
+             VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(message)
             .bind(authenticator_id)
-            .bind(now)
+            .bind(purpose.as_str())
+            .bind(update_id)
+            .bind(expires_at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(message)
-        .bind(authenticator_id)
-        .bind(purpose.as_str())
-        .bind(update_id)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok::<_, Error>(())
+        }
+        .await;
+        settle(&mut conn, result)
     }
 
     /// The unexpired nonces of an authenticator for a purpose, newest first.
@@ -628,11 +649,13 @@ impl Store {
 
     /// Uses up a nonce. `false`: it was used already (or expired) in the meantime.
     pub async fn consume_nonce(&self, message: &str, now: i64) -> Result<bool, Error> {
+        let mut conn = self.writer.acquire().await?;
         let result = sqlx::query("DELETE FROM nonces WHERE message = ? AND expires_at > ?")
             .bind(message)
             .bind(now)
-            .execute(&self.writer)
-            .await?;
+            .execute(&mut *conn)
+            .await;
+        let result = settle(&mut conn, result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -641,52 +664,57 @@ impl Store {
     /// Creates an action in state `CHALLENGE_REQUIRED`, or returns the one with the same
     /// idempotency key (which must be for the same user and action code).
     pub async fn track(&self, tenant_id: &str, new: NewAction, now: i64) -> Result<Action, Error> {
-        let mut tx = self.writer.begin().await?;
-        let existing = sqlx::query_as::<_, ActionRow>(
-            "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
-        )
-        .bind(tenant_id)
-        .bind(&new.idempotency_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = existing {
-            if row.user_id != new.user_id || row.action_code != new.action_code {
-                return Err(Error::invalid_request(
-                    "this idempotencyKey belongs to another user or action",
-                ));
+        let mut conn = self.writer.acquire().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            let existing = sqlx::query_as::<_, ActionRow>(
+                "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
+            )
+            .bind(tenant_id)
+            .bind(&new.idempotency_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = existing {
+                if row.user_id != new.user_id || row.action_code != new.action_code {
+                    return Err(Error::invalid_request(
+                        "this idempotencyKey belongs to another user or action",
+                    ));
+                }
+                return Ok(row.into_action());
             }
-            return Ok(row.into_action());
-        }
-        let custom = new.custom.as_ref().map(Value::to_string);
-        sqlx::query(
-            "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
+            let custom = new.custom.as_ref().map(Value::to_string);
+            sqlx::query(
+                "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
                  created_at, state_updated_at, ip_address, user_agent, device_id, custom,
                  number_matching)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(tenant_id)
-        .bind(&new.idempotency_key)
-        .bind(&new.user_id)
-        .bind(&new.action_code)
-        .bind(ActionState::ChallengeRequired.as_str())
-        .bind(now)
-        .bind(now)
-        .bind(&new.ip_address)
-        .bind(&new.user_agent)
-        .bind(&new.device_id)
-        .bind(custom)
-        .bind(new.number_matching)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query_as::<_, ActionRow>(
-            "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
-        )
-        .bind(tenant_id)
-        .bind(&new.idempotency_key)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row.into_action())
+            )
+            .bind(tenant_id)
+            .bind(&new.idempotency_key)
+            .bind(&new.user_id)
+            .bind(&new.action_code)
+            .bind(ActionState::ChallengeRequired.as_str())
+            .bind(now)
+            .bind(now)
+            .bind(&new.ip_address)
+            .bind(&new.user_agent)
+            .bind(&new.device_id)
+            .bind(custom)
+            .bind(new.number_matching)
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query_as::<_, ActionRow>(
+                "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
+            )
+            .bind(tenant_id)
+            .bind(&new.idempotency_key)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, Error>(row.into_action())
+        }
+        .await;
+        settle(&mut conn, result)
     }
 
     /// The action with this idempotency key.
@@ -713,6 +741,7 @@ impl Store {
         state: ActionState,
         now: i64,
     ) -> Result<bool, Error> {
+        let mut conn = self.writer.acquire().await?;
         let result = sqlx::query(
             "UPDATE actions SET state = ?, state_updated_at = ?
              WHERE tenant_id = ? AND idempotency_key = ?",
@@ -721,8 +750,9 @@ impl Store {
         .bind(now)
         .bind(tenant_id)
         .bind(idempotency_key)
-        .execute(&self.writer)
-        .await?;
+        .execute(&mut *conn)
+        .await;
+        let result = settle(&mut conn, result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -734,6 +764,7 @@ impl Store {
         idempotency_key: &str,
         now: i64,
     ) -> Result<bool, Error> {
+        let mut conn = self.writer.acquire().await?;
         let result = sqlx::query(
             "UPDATE actions SET validated_at = ? WHERE tenant_id = ? AND idempotency_key = ?
              AND state = ? AND validated_at IS NULL",
@@ -742,8 +773,9 @@ impl Store {
         .bind(tenant_id)
         .bind(idempotency_key)
         .bind(ActionState::ChallengeSucceeded.as_str())
-        .execute(&self.writer)
-        .await?;
+        .execute(&mut *conn)
+        .await;
+        let result = settle(&mut conn, result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -759,69 +791,74 @@ impl Store {
         limits: &RateLimits,
         now: i64,
     ) -> Result<Challenge, Error> {
-        let mut tx = self.writer.begin().await?;
-        // 1. Push-fatigue limits, read in the same transaction as the insert.
-        let (open, recent): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(answered_at IS NULL AND expires_at > ?), 0),
+        let mut conn = self.writer.acquire().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            // 1. Push-fatigue limits, read in the same transaction as the insert.
+            let (open, recent): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(answered_at IS NULL AND expires_at > ?), 0),
                     COALESCE(SUM(created_at > ?), 0)
              FROM challenges WHERE tenant_id = ? AND user_id = ?",
-        )
-        .bind(now)
-        .bind(now.saturating_sub(duration_ms(limits.window)))
-        .bind(&tenant.id)
-        .bind(&action.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if open >= i64::from(limits.max_open_challenges) {
-            return Err(Error::RateLimited {
-                reason: "too many open challenges for this user",
-            });
-        }
-        if recent >= i64::from(limits.max_recent_challenges) {
-            return Err(Error::RateLimited {
-                reason: "too many recent challenges for this user",
-            });
-        }
-        let last_not_me: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(answered_at) FROM challenges WHERE tenant_id = ? AND user_id = ?
-             AND decline_reason = 'notMe'",
-        )
-        .bind(&tenant.id)
-        .bind(&action.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if last_not_me
-            .is_some_and(|at| at > now.saturating_sub(duration_ms(limits.not_me_cooldown)))
-        {
-            return Err(Error::RateLimited {
-                reason: "a recent sign-in was declined as \"it wasn't me\"; try again later",
-            });
-        }
-        // 2. The challenge itself.
-        let id = new_id();
-        let expires_at = now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
-        sqlx::query(
-            "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
-                 authenticator_id, verification_code, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(&tenant.id)
-        .bind(&action.user_id)
-        .bind(&action.idempotency_key)
-        .bind(&action.action_code)
-        .bind(authenticator_id)
-        .bind(verification_code)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-        let challenge = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
-            .bind(&id)
+            )
+            .bind(now)
+            .bind(now.saturating_sub(duration_ms(limits.window)))
+            .bind(&tenant.id)
+            .bind(&action.user_id)
             .fetch_one(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(challenge)
+            if open >= i64::from(limits.max_open_challenges) {
+                return Err(Error::RateLimited {
+                    reason: "too many open challenges for this user",
+                });
+            }
+            if recent >= i64::from(limits.max_recent_challenges) {
+                return Err(Error::RateLimited {
+                    reason: "too many recent challenges for this user",
+                });
+            }
+            let last_not_me: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(answered_at) FROM challenges WHERE tenant_id = ? AND user_id = ?
+             AND decline_reason = 'notMe'",
+            )
+            .bind(&tenant.id)
+            .bind(&action.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if last_not_me
+                .is_some_and(|at| at > now.saturating_sub(duration_ms(limits.not_me_cooldown)))
+            {
+                return Err(Error::RateLimited {
+                    reason: "a recent sign-in was declined as \"it wasn't me\"; try again later",
+                });
+            }
+            // 2. The challenge itself.
+            let id = new_id();
+            let expires_at = now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
+            sqlx::query(
+                "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
+                 authenticator_id, verification_code, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&id)
+            .bind(&tenant.id)
+            .bind(&action.user_id)
+            .bind(&action.idempotency_key)
+            .bind(&action.action_code)
+            .bind(authenticator_id)
+            .bind(verification_code)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            let challenge = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, Error>(challenge)
+        }
+        .await;
+        settle(&mut conn, result)
     }
 
     /// The challenge with this id in this tenant.
@@ -867,83 +904,90 @@ impl Store {
         answer: &Answer<'_>,
         now: i64,
     ) -> Result<Challenge, Error> {
-        let mut tx = self.writer.begin().await?;
-        // 1. The challenge must exist, be addressed to this authenticator, be open and live.
-        let challenge = sqlx::query_as::<_, Challenge>(
-            "SELECT * FROM challenges WHERE tenant_id = ? AND id = ?",
-        )
-        .bind(&answer.authenticator.tenant_id)
-        .bind(answer.challenge_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .filter(|c| c.is_for(answer.authenticator))
-        .ok_or(Error::ChallengeNotFound)?;
-        if challenge.answered_at.is_some() {
-            return Err(Error::ChallengeAlreadyAnswered);
-        }
-        if challenge.expires_at <= now {
-            return Err(Error::ChallengeExpired);
-        }
-        // 2. Number matching (8.3): approving needs the right code; a wrong or missing one
-        //    fails the challenge.
-        let code_ok = match &challenge.verification_code {
-            None => true,
-            Some(expected) => answer.verification_code.map(str::trim) == Some(expected.as_str()),
-        };
-        let succeeded = answer.approved && code_ok;
-        let decline_reason = if answer.approved {
-            None
-        } else {
-            answer.decline_reason.map(|reason| match reason {
-                DeclineReason::NotMe => "notMe",
-                _ => "mistake",
-            })
-        };
-        // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
-        let claimed = sqlx::query(
-            "UPDATE challenges SET answered_at = ?, answered_by = ?, approved = ?,
+        let mut conn = self.writer.acquire().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            // 1. The challenge must exist, be addressed to this authenticator, be open and live.
+            let challenge = sqlx::query_as::<_, Challenge>(
+                "SELECT * FROM challenges WHERE tenant_id = ? AND id = ?",
+            )
+            .bind(&answer.authenticator.tenant_id)
+            .bind(answer.challenge_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .filter(|c| c.is_for(answer.authenticator))
+            .ok_or(Error::ChallengeNotFound)?;
+            if challenge.answered_at.is_some() {
+                return Err(Error::ChallengeAlreadyAnswered);
+            }
+            if challenge.expires_at <= now {
+                return Err(Error::ChallengeExpired);
+            }
+            // 2. Number matching (8.3): approving needs the right code; a wrong or missing one
+            //    fails the challenge.
+            let code_ok = match &challenge.verification_code {
+                None => true,
+                Some(expected) => {
+                    answer.verification_code.map(str::trim) == Some(expected.as_str())
+                }
+            };
+            let succeeded = answer.approved && code_ok;
+            let decline_reason = if answer.approved {
+                None
+            } else {
+                answer.decline_reason.map(|reason| match reason {
+                    DeclineReason::NotMe => "notMe",
+                    _ => "mistake",
+                })
+            };
+            // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
+            let claimed = sqlx::query(
+                "UPDATE challenges SET answered_at = ?, answered_by = ?, approved = ?,
                  decline_reason = ? WHERE id = ? AND answered_at IS NULL",
-        )
-        .bind(now)
-        .bind(&answer.authenticator.id)
-        .bind(succeeded)
-        .bind(decline_reason)
-        .bind(&challenge.id)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() != 1 {
-            return Err(Error::ChallengeAlreadyAnswered);
-        }
-        // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
-        let state = if succeeded {
-            ActionState::ChallengeSucceeded
-        } else {
-            ActionState::ChallengeFailed
-        };
-        let output =
-            decline_reason.map(|reason| serde_json::json!({ "declineReason": reason }).to_string());
-        sqlx::query(
-            "UPDATE actions SET state = ?, state_updated_at = ?, verification_method = 'PUSH',
-                 output = COALESCE(?, output) WHERE tenant_id = ? AND idempotency_key = ?",
-        )
-        .bind(state.as_str())
-        .bind(now)
-        .bind(output)
-        .bind(&challenge.tenant_id)
-        .bind(&challenge.idempotency_key)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE authenticators SET last_verified_at = ? WHERE id = ?")
+            )
             .bind(now)
             .bind(&answer.authenticator.id)
+            .bind(succeeded)
+            .bind(decline_reason)
+            .bind(&challenge.id)
             .execute(&mut *tx)
             .await?;
-        let answered = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
-            .bind(&challenge.id)
-            .fetch_one(&mut *tx)
+            if claimed.rows_affected() != 1 {
+                return Err(Error::ChallengeAlreadyAnswered);
+            }
+            // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
+            let state = if succeeded {
+                ActionState::ChallengeSucceeded
+            } else {
+                ActionState::ChallengeFailed
+            };
+            let output = decline_reason
+                .map(|reason| serde_json::json!({ "declineReason": reason }).to_string());
+            sqlx::query(
+                "UPDATE actions SET state = ?, state_updated_at = ?, verification_method = 'PUSH',
+                 output = COALESCE(?, output) WHERE tenant_id = ? AND idempotency_key = ?",
+            )
+            .bind(state.as_str())
+            .bind(now)
+            .bind(output)
+            .bind(&challenge.tenant_id)
+            .bind(&challenge.idempotency_key)
+            .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(answered)
+            sqlx::query("UPDATE authenticators SET last_verified_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(&answer.authenticator.id)
+                .execute(&mut *tx)
+                .await?;
+            let answered = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
+                .bind(&challenge.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, Error>(answered)
+        }
+        .await;
+        settle(&mut conn, result)
     }
 }
 
@@ -1032,6 +1076,22 @@ impl TenantRow {
             },
         }
     }
+}
+
+/// The result of one write on the writer connection `conn`. After any error (of a statement,
+/// of the commit, or a refusal that ended the transaction early) the connection is closed
+/// instead of going back to the pool: after a failed commit SQLite may keep its transaction
+/// open, and every later `begin` on it would become a savepoint whose `commit` only releases
+/// the savepoint, so later writes would be acknowledged and never committed (security
+/// request 3). Closing it rolls back whatever it still holds; the pool opens a fresh one.
+fn settle<T, E: Into<Error>>(
+    conn: &mut PoolConnection<Sqlite>,
+    result: Result<T, E>,
+) -> Result<T, Error> {
+    if result.is_err() {
+        conn.close_on_drop();
+    }
+    result.map_err(Into::into)
 }
 
 /// A new random id (UUID v4 text).
