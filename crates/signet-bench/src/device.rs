@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use signet_core::{
@@ -67,13 +66,11 @@ impl EngineDevice {
 
     /// Watches the account in a task, as the app does: one [`Watcher::step`] after another,
     /// sleeping as the step says. Each challenge seen is sent to `seen` and, with `approve`,
-    /// approved at once. `steps` counts the watch steps started (each is a 3.4a nonce and a
-    /// 3.4b fetch: two requests). The first step starts after `start_after`.
+    /// approved at once. The first step starts after `start_after`.
     pub fn watch(
         &self,
         approve: bool,
         seen: mpsc::UnboundedSender<Seen>,
-        steps: Arc<AtomicU64>,
         start_after: Duration,
     ) -> JoinHandle<()> {
         let engine = Arc::clone(&self.engine);
@@ -81,7 +78,6 @@ impl EngineDevice {
         tokio::spawn(async move {
             tokio::time::sleep(start_after).await;
             loop {
-                steps.fetch_add(1, Ordering::Relaxed);
                 let step = watcher.step(&engine).await;
                 for event in step.events {
                     if let Event::ChallengeReceived { challenge } = event {
@@ -151,7 +147,7 @@ impl KeyDevice {
         let signature = self.keys.sign(&self.alias, nonce.message.as_bytes())?;
         Ok(self
             .client
-            .pending_challenge(&self.key, &signature, wait)
+            .pending_challenge(&self.key, Some(&signature), wait)
             .await?)
     }
 

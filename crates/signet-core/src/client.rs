@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use reqwest::{Method, StatusCode, redirect};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use signet_protocol::{
     AddCredentialRequest, AnswerChallengeRequest, AnswerChallengeResponse, CredentialResponse,
@@ -153,16 +152,9 @@ impl Client {
     ) -> Result<CredentialResponse, Error> {
         let bearer =
             HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| Error::InvalidToken)?;
-        self.call(
-            "add credential",
-            Method::POST,
-            "/client/user-authenticators/push",
-            Some(request),
-            Some(bearer),
-            Vec::new(),
-            None,
-        )
-        .await
+        let path = "/client/user-authenticators/push";
+        let http = self.request_as(Method::POST, path, bearer).json(request);
+        self.send("add credential", http).await
     }
 
     /// 3.2 get credential.
@@ -171,16 +163,8 @@ impl Client {
             "/client/user-authenticators/push?publicKey={}",
             key.to_query()
         );
-        self.call(
-            "get credential",
-            Method::GET,
-            &path,
-            None::<&()>,
-            None,
-            Vec::new(),
-            None,
-        )
-        .await
+        self.send("get credential", self.request(Method::GET, &path))
+            .await
     }
 
     /// 3.3 remove credential (signed time window).
@@ -188,16 +172,9 @@ impl Client {
         &self,
         request: &RemoveCredentialRequest,
     ) -> Result<RemoveCredentialResponse, Error> {
-        self.call(
-            "remove credential",
-            Method::POST,
-            "/client/user-authenticators/push/remove",
-            Some(request),
-            None,
-            Vec::new(),
-            None,
-        )
-        .await
+        let path = "/client/user-authenticators/push/remove";
+        let http = self.request(Method::POST, path).json(request);
+        self.send("remove credential", http).await
     }
 
     /// 3.4a challenge nonce.
@@ -206,24 +183,17 @@ impl Client {
             "/client/user-authenticators/push/challenge/sign?publicKey={}",
             key.to_query()
         );
-        self.call(
-            "challenge nonce",
-            Method::POST,
-            &path,
-            None::<&()>,
-            None,
-            Vec::new(),
-            None,
-        )
-        .await
+        self.send("challenge nonce", self.request(Method::POST, &path))
+            .await
     }
 
-    /// 3.4b get challenge, signed over the nonce; with `wait`, the long-poll of 8.2 (capped
+    /// 3.4b get challenge: signed over a nonce of 3.4a, the answer includes `custom`;
+    /// unsigned, it does not (and needs no nonce). With `wait`, the long-poll of 8.2 (capped
     /// at 60 s).
     pub async fn pending_challenge(
         &self,
         key: &PublicKey,
-        nonce_signature: &Signature,
+        nonce_signature: Option<&Signature>,
         wait: Option<Duration>,
     ) -> Result<PendingChallengeResponse, Error> {
         let wait = wait.map(|wait| {
@@ -236,18 +206,16 @@ impl Client {
             "/client/user-authenticators/push/challenge?publicKey={}{query_wait}",
             key.to_query()
         );
-        let signature = HeaderValue::from_str(&nonce_signature.to_base64())
-            .map_err(|_| Error::Protocol(signet_protocol::Error::InvalidSignature))?;
-        self.call(
-            "get challenge",
-            Method::GET,
-            &path,
-            None::<&()>,
-            None,
-            vec![(SIGNATURE_HEADER, signature)],
-            wait,
-        )
-        .await
+        let mut http = self.request(Method::GET, &path);
+        if let Some(signature) = nonce_signature {
+            let value = HeaderValue::from_str(&signature.to_base64())
+                .map_err(|_| Error::Protocol(signet_protocol::Error::InvalidSignature))?;
+            http = http.header(SIGNATURE_HEADER, value);
+        }
+        if let Some(wait) = wait {
+            http = http.timeout(self.options.request_timeout + wait);
+        }
+        self.send("get challenge", http).await
     }
 
     /// 3.5 answer challenge (approve or deny, signed over the `challengeId`).
@@ -255,16 +223,9 @@ impl Client {
         &self,
         request: &AnswerChallengeRequest,
     ) -> Result<AnswerChallengeResponse, Error> {
-        self.call(
-            "answer challenge",
-            Method::POST,
-            "/client/user-authenticators/push/challenge",
-            Some(request),
-            None,
-            Vec::new(),
-            None,
-        )
-        .await
+        let path = "/client/user-authenticators/push/challenge";
+        let http = self.request(Method::POST, path).json(request);
+        self.send("answer challenge", http).await
     }
 
     /// 3.6a update nonce.
@@ -273,16 +234,8 @@ impl Client {
             "/client/user-authenticators/push/sign?publicKey={}",
             key.to_query()
         );
-        self.call(
-            "update nonce",
-            Method::POST,
-            &path,
-            None::<&()>,
-            None,
-            Vec::new(),
-            None,
-        )
-        .await
+        self.send("update nonce", self.request(Method::POST, &path))
+            .await
     }
 
     /// 3.6b update credential (push token, `resetExpiry`).
@@ -290,48 +243,35 @@ impl Client {
         &self,
         request: &UpdateCredentialRequest,
     ) -> Result<UpdateCredentialResponse, Error> {
-        self.call(
-            "update credential",
-            Method::PATCH,
-            "/client/user-authenticators/push",
-            Some(request),
-            None,
-            Vec::new(),
-            None,
-        )
-        .await
+        let path = "/client/user-authenticators/push";
+        let http = self.request(Method::PATCH, path).json(request);
+        self.send("update credential", http).await
     }
 
-    /// One call: tenant Basic auth unless `bearer` is given, JSON body, bounded answer.
-    #[allow(clippy::too_many_arguments)]
-    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+    /// A request to `path` with the tenant's Basic auth.
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.request_as(method, path, self.tenant_header.clone())
+    }
+
+    /// A request to `path` with its `Authorization` header.
+    fn request_as(
         &self,
-        call: &'static str,
         method: Method,
         path: &str,
-        body: Option<&B>,
-        bearer: Option<HeaderValue>,
-        headers: Vec<(&'static str, HeaderValue)>,
-        wait: Option<Duration>,
-    ) -> Result<T, Error> {
-        let url = format!("{}{path}", self.base);
-        let mut request = self
-            .http
-            .request(method, &url)
+        authorization: HeaderValue,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
             .header(ACCEPT, "application/json")
-            .header(
-                AUTHORIZATION,
-                bearer.unwrap_or_else(|| self.tenant_header.clone()),
-            );
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        if let Some(wait) = wait {
-            request = request.timeout(self.options.request_timeout + wait);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+            .header(AUTHORIZATION, authorization)
+    }
+
+    /// Sends one call and reads its bounded JSON answer; a non-200 is a typed error.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        call: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, Error> {
         let response = request.send().await.map_err(map_reqwest)?;
         let status = response.status();
         tracing::debug!(call, status = status.as_u16(), "device call answered");

@@ -282,6 +282,50 @@ async fn long_poll_delivers_a_challenge_started_while_the_device_waits() {
 }
 
 #[tokio::test]
+async fn an_idle_long_poll_costs_one_request_and_a_new_challenge_is_fetched_signed_with_its_custom_data()
+ {
+    let world = World::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = world.engine_with(dir.path(), Arc::new(MemoryKeyStore::new()), |config| {
+        config.watch.long_poll_wait = Duration::from_secs(1);
+    });
+    let account = engine
+        .enroll(
+            &world.rp.enrollment_link("ada").await,
+            EnrollOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut watcher = Watcher::new(account.id.clone());
+
+    // 1. Nothing pending: the whole wait is one unsigned 3.4b.
+    let before = world.server.requests_received();
+    let idle = watcher.step(&engine).await;
+    assert!(received(&idle).is_empty());
+    assert_eq!(watcher.delivery(), Delivery::LongPoll);
+    assert_eq!(world.server.requests_received() - before, 1);
+
+    // 2. A new challenge: the unsigned 3.4b, then 3.4a and a signed 3.4b, which alone
+    //    returns the relying party's `custom` data.
+    let sign_in = world
+        .rp
+        .sign_in_with("ada", json!({"custom": {"item": "order 42"}}))
+        .await;
+    let before = world.server.requests_received();
+    let step = watcher.step(&engine).await;
+    assert_eq!(received(&step), vec![sign_in.challenge_id.clone()]);
+    assert_eq!(world.server.requests_received() - before, 3);
+    let challenge = engine.pending().pop().unwrap();
+    assert_eq!(challenge.custom, Some(json!({"item": "order 42"})));
+
+    // 3. The same challenge again: one request, no second prompt.
+    let before = world.server.requests_received();
+    let again = watcher.step(&engine).await;
+    assert!(received(&again).is_empty());
+    assert_eq!(world.server.requests_received() - before, 1);
+}
+
+#[tokio::test]
 async fn a_server_that_does_not_hold_requests_makes_the_device_poll_every_interval() {
     let world = World::start_with(|config| config.long_poll = false).await;
     let dir = tempfile::tempdir().unwrap();

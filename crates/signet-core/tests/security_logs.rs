@@ -158,7 +158,7 @@ async fn network_errors_of_calls_that_name_the_key_do_not_show_the_key() {
         client.credential(&key).await.expect_err("down"),
         client.challenge_nonce(&key).await.expect_err("down"),
         client
-            .pending_challenge(&key, &signature, None)
+            .pending_challenge(&key, Some(&signature), None)
             .await
             .expect_err("down"),
         client.update_nonce(&key).await.expect_err("down"),

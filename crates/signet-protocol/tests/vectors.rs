@@ -1,4 +1,6 @@
-//! Checks every encoding of `shared/vectors/encodings.json` (protocol.md section 2).
+//! Checks every encoding of the protocol's test vectors (protocol.md section 2). The vectors
+//! are `shared/vectors/encodings.json` of the design folder, copied into `tests/vectors/` so
+//! a clone of the repository alone runs them.
 
 use p256::ecdsa::SigningKey;
 use serde::Deserialize;
@@ -7,7 +9,11 @@ use signet_protocol::{
     time_window_messages_around,
 };
 
-const VECTORS: &str = concat!(
+/// Our copy of the vectors.
+const VECTORS: &str = include_str!("vectors/encodings.json");
+
+/// The design folder's original, beside the repository when it is there.
+const SHARED_VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/vectors/encodings.json"
 );
@@ -65,9 +71,20 @@ struct InvalidVector {
 }
 
 fn vectors() -> Vectors {
-    let text =
-        std::fs::read_to_string(VECTORS).expect("shared/vectors/encodings.json beside the repo");
-    serde_json::from_str(&text).expect("the vectors parse")
+    serde_json::from_str(VECTORS).expect("the vectors parse")
+}
+
+#[test]
+fn our_copy_of_the_vectors_is_the_design_folders_when_it_is_beside_the_repository() {
+    match std::fs::read_to_string(SHARED_VECTORS) {
+        Ok(shared) => assert_eq!(
+            VECTORS, shared,
+            "tests/vectors/encodings.json differs from shared/vectors/encodings.json: copy it again"
+        ),
+        Err(error) => {
+            eprintln!("no design folder beside the repository ({error}): nothing to compare");
+        }
+    }
 }
 
 fn hex(text: &str) -> Vec<u8> {

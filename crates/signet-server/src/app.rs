@@ -2,10 +2,11 @@
 //! limit, CORS, panic guard, request log, section-7 fallbacks).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub(crate) clock: Arc<dyn Clock>,
     /// Turns `true` when the server shuts down, releasing long-polls.
     pub(crate) shutting_down: watch::Receiver<bool>,
+    /// API requests received since the start.
+    pub(crate) requests: Arc<AtomicU64>,
 }
 
 impl AppState {
@@ -86,7 +89,7 @@ pub(crate) fn router(state: AppState) -> Router {
             get(server::action).patch(server::update_action),
         )
         .route("/validate", post(server::validate))
-        .route_layer(middleware::from_fn(log_request))
+        .route_layer(middleware::from_fn_with_state(state.clone(), log_request))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
 
     // The relying-party demo page (issue 6) adds its own routes beside `/v1` here, e.g.
@@ -102,15 +105,16 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Logs method, route pattern (never the query or path values: they hold keys and user
-/// ids), status and duration.
-async fn log_request(request: Request, next: Next) -> Response {
+/// Counts API requests and logs method, route pattern (never the query or path values: they
+/// hold keys and user ids), status and duration.
+async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "<unmatched>".to_owned(), |path| path.as_str().to_owned());
     let started = Instant::now();
+    state.requests.fetch_add(1, Ordering::Relaxed);
     let response = next.run(request).await;
     tracing::info!(
         %method,

@@ -49,6 +49,7 @@ mod token;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -80,6 +81,7 @@ pub struct RunningServer {
     pub db_path: PathBuf,
     store: Store,
     notifier: Arc<Notifier>,
+    requests: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -122,6 +124,12 @@ impl RunningServer {
     /// timing guesses, until its long-poll is parked before it creates the event.
     pub fn long_polls_waiting(&self) -> usize {
         self.notifier.waiting()
+    }
+
+    /// How many API requests (under `/v1`) the server has received since it started: what
+    /// devices and relying parties cost it.
+    pub fn requests_received(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// The server's storage, for tests that look behind the API.
@@ -187,6 +195,7 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         .unwrap_or_else(|| format!("http://{addr}/v1"));
     let (stop, shutting_down) = watch::channel(false);
     let notifier = Arc::new(Notifier::default());
+    let requests = Arc::new(AtomicU64::new(0));
     let state = AppState {
         store: store.clone(),
         notifier: Arc::clone(&notifier),
@@ -194,6 +203,7 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         rate_limits: config.rate_limits,
         clock: Arc::clone(&config.clock),
         shutting_down: shutting_down.clone(),
+        requests: Arc::clone(&requests),
     };
     let demo = demo::DemoConfig {
         challenge_lifetime: tenant.settings.challenge_lifetime,
@@ -219,6 +229,7 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         db_path,
         store,
         notifier,
+        requests,
         clock: config.clock,
         stop: Some(stop),
         task: Some(task),

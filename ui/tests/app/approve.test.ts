@@ -24,6 +24,11 @@ async function settle(read: () => Promise<string>, expected: string): Promise<st
   return state;
 }
 
+/** The approval sheet of one challenge (never another one still pending). */
+function sheetOf(challengeId: string): string {
+  return `.sheet[role=dialog][data-challenge-id="${challengeId}"]`;
+}
+
 /** Saves a screenshot once the sheet's 0.2 s slide-in has finished. */
 async function snapshot(name: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
@@ -61,29 +66,30 @@ describe("the real app against a real signet-server", () => {
 
   it("shows a sign-in started on the server and approves it", async () => {
     const signIn = await server.signIn(user);
-    const sheet = await session.waitFor(".sheet[role=dialog]");
-    expect(await session.text(sheet)).toContain("Acme");
+    const sheet = sheetOf(signIn.challengeId);
+    expect(await session.waitForText(sheet, "Acme")).toContain("Acme");
     await snapshot("app-approval-sheet.png");
-    await session.click(await session.find("[data-testid=approve]"));
+    await session.click(await session.find(`${sheet} [data-testid=approve]`));
     expect(await settle(() => server.state(user, signIn), "CHALLENGE_SUCCEEDED")).toBe("CHALLENGE_SUCCEEDED");
-    await session.waitGone(".sheet[role=dialog]");
+    await session.waitGone(sheet);
   });
 
   it("denies a sign-in", async () => {
     const signIn = await server.signIn(user);
-    await session.waitFor(".sheet[role=dialog]");
-    await session.click(await session.waitFor("[data-testid=deny]"));
+    const sheet = sheetOf(signIn.challengeId);
+    await session.click(await session.waitFor(`${sheet} [data-testid=deny]`));
     expect(await settle(() => server.state(user, signIn), "CHALLENGE_FAILED")).toBe("CHALLENGE_FAILED");
-    await session.waitGone(".sheet[role=dialog]");
+    await session.waitGone(sheet);
   });
 
   it("asks for the number shown on the sign-in page and approves with it", async () => {
     const signIn = await server.signIn(user, { numberMatching: true });
     expect(signIn.verificationCode).toMatch(/^\d{2}$/);
-    await session.type(await session.waitFor("#verification-code"), signIn.verificationCode ?? "");
+    const sheet = sheetOf(signIn.challengeId);
+    await session.type(await session.waitFor(`${sheet} #verification-code`), signIn.verificationCode ?? "");
     await snapshot("app-approval-number.png");
-    await session.click(await session.find("[data-testid=approve]"));
+    await session.click(await session.find(`${sheet} [data-testid=approve]`));
     expect(await settle(() => server.state(user, signIn), "CHALLENGE_SUCCEEDED")).toBe("CHALLENGE_SUCCEEDED");
-    await session.waitGone(".sheet[role=dialog]");
+    await session.waitGone(sheet);
   });
 });

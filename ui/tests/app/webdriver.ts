@@ -132,6 +132,25 @@ export class Session {
     return call<string>("GET", `${this.base}/element/${element}/text`);
   }
 
+  /**
+   * Waits (bounded) until the element matching `css` shows `expected` and returns its text.
+   * A sheet sliding in, or a screen still rendering, shows no text for a moment.
+   */
+  async waitForText(css: string, expected: string, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let shown = "";
+    while (Date.now() < deadline) {
+      try {
+        shown = await this.text(await this.find(css));
+        if (shown.includes(expected)) return shown;
+      } catch {
+        // Not there yet.
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`element ${css} did not show "${expected}" within ${timeoutMs} ms (it showed "${shown}")`);
+  }
+
   /** Scrolls the element to the middle of the window (clear of sticky bars), then clicks it. */
   async click(element: string): Promise<void> {
     await call("POST", `${this.base}/execute/sync`, {

@@ -4,6 +4,7 @@
 //! one HTTP client per server. The shell calls its methods from commands and runs
 //! [`Engine::run`] in a background task to receive [`Event`]s.
 
+mod account_list;
 mod challenge;
 mod verify;
 mod watch;
@@ -21,6 +22,7 @@ use signet_protocol::{
 use tokio::sync::{Notify, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
+use account_list::AccountList;
 use challenge::PendingSet;
 pub use challenge::{Answer, Challenge, DEFAULT_CHALLENGE_LIFETIME_SECS, Decision};
 pub use verify::{NoUserVerification, UserVerifier, VerificationFailed};
@@ -109,15 +111,14 @@ pub struct Engine {
     keys: Arc<dyn DeviceKeyStore>,
     verifier: Arc<dyn UserVerifier>,
     clock: Arc<dyn Clock>,
-    store: AccountStore,
-    accounts: Mutex<Vec<Account>>,
+    accounts: Arc<AccountList>,
     pending: Mutex<PendingSet>,
     clients: Mutex<HashMap<(String, String), Client>>,
     device_name: Option<String>,
     device_platform: DevicePlatform,
     client_options: ClientOptions,
     watch: Mutex<WatchOptions>,
-    history: History,
+    history: Arc<History>,
     accounts_changed: Notify,
 }
 
@@ -139,34 +140,32 @@ impl Engine {
     /// Opens the engine: reads the accounts file (see [`AccountStore::load`] for what a
     /// damaged file does).
     pub fn open(config: EngineConfig) -> Result<Self, Error> {
-        let store = AccountStore::in_folder(&config.data_dir);
-        let accounts = store.load()?;
+        let accounts = AccountList::load(AccountStore::in_folder(&config.data_dir))?;
         let history = History::open(&config.data_dir)?;
         Ok(Self {
             keys: config.keys,
             verifier: config.verifier,
             clock: config.clock,
-            store,
-            accounts: Mutex::new(accounts),
+            accounts: Arc::new(accounts),
             pending: Mutex::new(PendingSet::default()),
             clients: Mutex::new(HashMap::new()),
             device_name: config.device_name,
             device_platform: config.device_platform,
             client_options: config.client,
             watch: Mutex::new(config.watch),
-            history,
+            history: Arc::new(history),
             accounts_changed: Notify::new(),
         })
     }
 
     /// The enrolled accounts, oldest first.
     pub fn accounts(&self) -> Vec<Account> {
-        lock(&self.accounts).clone()
+        self.accounts.all()
     }
 
     /// One account.
     pub fn account(&self, id: &AccountId) -> Option<Account> {
-        lock(&self.accounts).iter().find(|a| &a.id == id).cloned()
+        self.accounts.get(id)
     }
 
     /// The pending challenges, oldest first (expired ones dropped first).
@@ -201,12 +200,12 @@ impl Engine {
         self.history.list()
     }
 
-    /// Records how a challenge ended; history is for people, so a write error is logged only.
+    /// Records how a challenge ended.
     fn record(&self, challenge: &Challenge, outcome: Outcome) {
-        let entry = HistoryEntry::new(challenge, outcome, self.clock.now());
-        if let Err(error) = self.history.record(entry) {
-            tracing::warn!(%error, "cannot save history");
-        }
+        record(
+            &self.history,
+            HistoryEntry::new(challenge, outcome, self.clock.now()),
+        );
     }
 
     /// The client of a server and tenant (one per pair, reused).
@@ -236,12 +235,7 @@ impl Engine {
 
     /// Applies `change` to the accounts and saves them; on a save error nothing changes.
     fn update_accounts(&self, change: impl FnOnce(&mut Vec<Account>)) -> Result<(), Error> {
-        let mut accounts = lock(&self.accounts);
-        let mut next = accounts.clone();
-        change(&mut next);
-        self.store.save(&next)?;
-        *accounts = next;
-        Ok(())
+        self.accounts.update(change)
     }
 
     /// Enrolls a new account from a link (protocol 8.1, then 3.1): a new key, its public
@@ -339,25 +333,36 @@ impl Engine {
         self.account_or_err(id)
     }
 
-    /// One fetch of an account's pending challenge (3.4a nonce, signed, 3.4b with optional
-    /// `wait`), offered to the pending set.
+    /// One look for an account's pending challenge, offered to the pending set: 3.4b
+    /// unsigned (8.2 with `wait`), one request while nothing happens; only for a challenge
+    /// not seen before, a 3.4a nonce, signed, and a signed 3.4b for the whole challenge
+    /// (`custom` is returned to signed requests only).
     pub(crate) async fn fetch(
         &self,
         account: &Account,
         wait: Option<Duration>,
     ) -> Result<Fetched, Error> {
         let client = self.client(&account.base_url, &account.tenant_id)?;
-        // 1. 3.4a: a single-use nonce.
+        // 1. 3.4b unsigned: is anything pending?
+        let wire = client
+            .pending_challenge(&account.public_key, None, wait)
+            .await?;
+        let Some(id) = wire.challenge_id.filter(|id| !id.is_empty()) else {
+            return Ok(Fetched::Nothing);
+        };
+        // 2. One already shown or answered: nothing more to ask.
+        if lock(&self.pending).knows(&id) {
+            return Ok(Fetched::Known);
+        }
+        // 3. A new one: 3.4a nonce, its signature by the account's key, 3.4b signed.
         let nonce = client.challenge_nonce(&account.public_key).await?;
-        // 2. Its signature, by the account's key.
         let keys = Arc::clone(&self.keys);
         let alias = account.key_alias.clone();
         let signature = blocking(move || keys.sign(&alias, nonce.message.as_bytes())).await?;
-        // 3. 3.4b (8.2 with `wait`).
         let wire = client
-            .pending_challenge(&account.public_key, &signature, wait)
+            .pending_challenge(&account.public_key, Some(&signature), None)
             .await?;
-        // 4. Parsed once; new, known, or nothing.
+        // 4. Parsed once; new, known, or nothing (answered meanwhile).
         let now = self.clock.now();
         let Some(challenge) = Challenge::from_wire(&account.id, wire, now) else {
             return Ok(Fetched::Nothing);
@@ -467,26 +472,37 @@ impl Engine {
         match client.answer_challenge(&request).await {
             Ok(response) => {
                 lock(&self.pending).finish(&challenge.id);
-                // 5. History: what the user decided, when the server took it as given.
-                match (answer.decision, response.is_verified) {
-                    (Decision::Approve, true) => self.record(&challenge, Outcome::Approved),
+                // 5. History (what the user decided, when the server took it as given) and
+                //    the account's last use, saved off the async threads.
+                let outcome = match (answer.decision, response.is_verified) {
+                    (Decision::Approve, true) => Some(Outcome::Approved),
+                    (Decision::Approve, false) => None,
                     (
                         Decision::Deny {
                             reason: Some(DeclineReason::NotMe),
                         },
                         _,
-                    ) => {
-                        self.record(&challenge, Outcome::NotMe);
-                    }
-                    (Decision::Deny { .. }, _) => self.record(&challenge, Outcome::Denied),
-                    (Decision::Approve, false) => {}
-                }
+                    ) => Some(Outcome::NotMe),
+                    (Decision::Deny { .. }, _) => Some(Outcome::Denied),
+                };
                 let used = self.clock.now();
-                let _ = self.update_accounts(|accounts| {
-                    if let Some(account) = accounts.iter_mut().find(|a| a.id == account.id) {
-                        account.last_used_at = Some(used);
+                let entry = outcome.map(|outcome| HistoryEntry::new(&challenge, outcome, used));
+                let history = Arc::clone(&self.history);
+                let accounts = Arc::clone(&self.accounts);
+                let _ = blocking(move || {
+                    if let Some(entry) = entry {
+                        record(&history, entry);
                     }
-                });
+                    if let Err(error) = accounts.update(|accounts| {
+                        if let Some(account) = accounts.iter_mut().find(|a| a.id == account.id) {
+                            account.last_used_at = Some(used);
+                        }
+                    }) {
+                        tracing::warn!(%error, "cannot save the account's last use");
+                    }
+                    Ok(())
+                })
+                .await;
                 Ok(response.is_verified)
             }
             Err(error) => {
@@ -591,6 +607,13 @@ impl Engine {
                 Some(_) = tasks.join_next() => {}
             }
         }
+    }
+}
+
+/// Records an entry; history is for people, so a write error is logged only.
+fn record(history: &History, entry: HistoryEntry) {
+    if let Err(error) = history.record(entry) {
+        tracing::warn!(%error, "cannot save history");
     }
 }
 

@@ -31,7 +31,7 @@ pub struct WatchOptions {
 impl Default for WatchOptions {
     fn default() -> Self {
         Self {
-            long_poll_wait: Duration::from_secs(25),
+            long_poll_wait: Duration::from_secs(60),
             poll_interval: Duration::from_secs(3),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
