@@ -17,9 +17,11 @@ use crate::view::{
     PlatformFeatures,
 };
 
-/// The app's version, as built (the workspace version in `Cargo.toml`).
+/// The app's version, as built (the workspace version in `Cargo.toml`). The first screen asks
+/// for it as it is mounted: its first call logs the start-up time.
 #[tauri::command]
 pub fn app_version() -> &'static str {
+    crate::startup::first_screen_shown();
     env!("CARGO_PKG_VERSION")
 }
 

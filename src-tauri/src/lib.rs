@@ -11,6 +11,7 @@ mod biometric;
 mod commands;
 mod error;
 mod events;
+mod startup;
 mod state;
 mod view;
 
@@ -33,6 +34,7 @@ use tauri_plugin_notification::NotificationExt;
 /// Starts Signet with the platform's default runtime. Mobile entry point as well.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    startup::started();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")

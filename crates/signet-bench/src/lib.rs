@@ -7,11 +7,13 @@
 //! - [`device`]: headless devices: [`device::EngineDevice`] is the app's engine and watch
 //!   loop; [`device::KeyDevice`] is the bare client with a memory key (for capacity runs).
 //! - [`child`]: the server in a child process, so its peak memory is its own.
-//! - [`scenarios`]: the measurements; [`report`]: the table; [`stats`]: percentiles.
+//! - [`scenarios`]: the measurements; [`app`]: the app's own figures (part 6);
+//!   [`report`]: the table; [`stats`]: percentiles.
 //!
 //! The binary `signet-bench` runs every scenario: `--smoke` with tiny counts (CI), or in
 //! full. `docs/benchmarks.md` has the figures and how to reproduce them.
 
+pub mod app;
 pub mod child;
 pub mod device;
 mod error;

@@ -21,9 +21,14 @@ struct Args {
     /// Also write the table into this Markdown file, between its result markers.
     #[arg(long, value_name = "FILE")]
     write: Option<PathBuf>,
-    /// Run only these parts of issue 7 (1 to 4; 1 and 2 run together), e.g. `--only 4`.
+    /// Run only these parts of issue 7 (1 to 4, and 6 with `--app`; 1 and 2 run together),
+    /// e.g. `--only 4`.
     #[arg(long, value_delimiter = ',', value_name = "PARTS")]
     only: Vec<u8>,
+    /// Part 6: measure this release build of the app (`target/release/signet`); needs a
+    /// display and a D-Bus session (`scripts/bench` provides both).
+    #[arg(long, value_name = "BINARY")]
+    app: Option<PathBuf>,
     /// criterion's output folder (`$CARGO_TARGET_DIR/criterion`) for the P-256 rows.
     #[arg(long, value_name = "DIR")]
     criterion_dir: Option<PathBuf>,
@@ -135,6 +140,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if wanted(4) {
         let capacity = part("part 4 (capacity)", &mut loads, scenarios::capacity(&sizes)).await?;
         rows.extend(report::capacity_rows(&capacity));
+    }
+    if let Some(binary) = args.app.as_ref().filter(|_| wanted(6)) {
+        let starts = if args.smoke { 1 } else { 5 };
+        let idle = std::time::Duration::from_secs(if args.smoke { 1 } else { 10 });
+        let app = part(
+            "part 6 (the app)",
+            &mut loads,
+            signet_bench::app::measure(binary, starts, idle),
+        )
+        .await?;
+        rows.extend(report::app_rows(&app));
     }
     if let Some(dir) = &args.criterion_dir {
         rows.extend(report::criterion_rows(dir));

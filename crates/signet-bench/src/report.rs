@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::app::AppFigures;
 use crate::scenarios::{Capacity, IdleCost, Latency};
 use crate::stats::{Summary, ms};
 
@@ -191,6 +192,46 @@ pub fn capacity_rows(capacity: &Capacity) -> Vec<Row> {
             ),
             "≥ 1,000/s",
             capacity.flows_per_second() >= 1000.0,
+        ),
+    ]
+}
+
+/// `…/target/release/signet` → `release/signet`: which build, without the machine's paths.
+fn last_two(path: &Path) -> String {
+    let mut parts: Vec<_> = path
+        .iter()
+        .rev()
+        .take(2)
+        .map(|p| p.to_string_lossy())
+        .collect();
+    parts.reverse();
+    parts.join("/")
+}
+
+/// Rows of part 6.
+pub fn app_rows(app: &AppFigures) -> Vec<Row> {
+    #[allow(clippy::cast_precision_loss)]
+    let size_mib = app.binary_bytes as f64 / 1024.0 / 1024.0;
+    vec![
+        row(
+            6,
+            "app: binary size (UI embedded)",
+            format!("{size_mib:.1} MiB (`{}`)", last_two(&app.binary)),
+        ),
+        row(
+            6,
+            "app: start → first screen under Xvfb (fresh data folder each start)",
+            percentiles(app.first_screen.as_ref()),
+        ),
+        row(
+            6,
+            "app: memory when idle (PSS of the app and its WebKit processes)",
+            format!(
+                "{} over {} processes, after {} s idle with no account",
+                mib(app.idle_pss_kib),
+                app.idle_processes,
+                app.idled.as_secs()
+            ),
         ),
     ]
 }

@@ -6,7 +6,8 @@
 #   crates/signet-server/demo/test.sh            # all demo tests
 #   crates/signet-server/demo/test.sh page       # only files whose name matches "page"
 #
-# Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM_PATH (default /usr/bin/chromium).
+# Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM_PATH (default /usr/bin/chromium),
+# SIGNET_PREBUILT (set: use the signet-server and signet-cli already in the target folder).
 # A screenshot of an approved sign-in lands in <repo>/target/screenshots/demo-approved.png.
 set -euo pipefail
 
@@ -18,8 +19,10 @@ echo "demo: npm ci"
 (cd "$demo" && npm ci --no-audit --no-fund --loglevel=error)
 echo "demo: building the page"
 (cd "$demo" && npm run --silent build)
-echo "demo: building signet-server and signet-cli"
-(cd "$root" && cargo build --quiet -p signet-server -p signet-cli)
+if [ -z "${SIGNET_PREBUILT:-}" ]; then
+  echo "demo: building signet-server and signet-cli"
+  (cd "$root" && cargo build --quiet -p signet-server -p signet-cli)
+fi
 echo "demo: Playwright tests"
 cd "$demo"
 # The device (signet-cli) keeps its keys in the platform keystore: run the tests in a private

@@ -6,8 +6,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 
-# 1. The binary.
-(cd "$repo" && cargo build --quiet -p signet-server --bin signet-server)
+# 1. The binary (already built when SIGNET_PREBUILT is set, as scripts/test does).
+[ -n "${SIGNET_PREBUILT:-}" ] || (cd "$repo" && cargo build --quiet -p signet-server --bin signet-server)
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 bin="$target_dir/debug/signet-server"
 
