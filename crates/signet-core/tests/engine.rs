@@ -60,14 +60,7 @@ async fn enrolling_from_a_link_saves_an_account_the_server_knows() {
 async fn an_approved_sign_in_succeeds_on_the_server_and_is_prompted_once() {
     let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let sign_in = world.rp.sign_in("ada").await;
 
     let mut watcher = Watcher::new(account.id.clone());
@@ -101,14 +94,7 @@ async fn an_approved_sign_in_succeeds_on_the_server_and_is_prompted_once() {
 async fn a_denied_sign_in_fails_and_records_it_was_not_me() {
     let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let sign_in = world.rp.sign_in("ada").await;
     let challenge = engine.check_now(&account.id).await.unwrap().unwrap();
     assert_eq!(challenge.id, sign_in.challenge_id);
@@ -139,14 +125,7 @@ async fn number_matching_asks_for_the_code_and_accepts_the_right_one() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let sign_in = world.rp.sign_in("ada").await;
     let code = sign_in
         .verification_code
@@ -184,14 +163,7 @@ async fn a_wrong_number_fails_the_sign_in() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let sign_in = world.rp.sign_in("ada").await;
     let code = sign_in.verification_code.clone().unwrap();
     let wrong = if code == "00" { "01" } else { "00" };
@@ -209,14 +181,7 @@ async fn a_wrong_number_fails_the_sign_in() {
 async fn an_expired_challenge_is_dropped_reported_once_and_cannot_be_answered() {
     let world = World::start_with(|config| config.long_poll = false).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let sign_in = world.rp.sign_in("ada").await;
     let mut watcher = Watcher::new(account.id.clone());
     assert_eq!(
@@ -254,14 +219,7 @@ async fn an_expired_challenge_is_dropped_reported_once_and_cannot_be_answered() 
 async fn long_poll_delivers_a_challenge_started_while_the_device_waits() {
     let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
 
     let waiting = {
         let engine = Arc::clone(&engine);
@@ -289,13 +247,7 @@ async fn an_idle_long_poll_costs_one_request_and_a_new_challenge_is_fetched_sign
     let engine = world.engine_with(dir.path(), Arc::new(MemoryKeyStore::new()), |config| {
         config.watch.long_poll_wait = Duration::from_secs(1);
     });
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let account = world.enroll(&engine, "ada").await;
     let mut watcher = Watcher::new(account.id.clone());
 
     // 1. Nothing pending: the whole wait is one unsigned 3.4b.
@@ -329,14 +281,7 @@ async fn an_idle_long_poll_costs_one_request_and_a_new_challenge_is_fetched_sign
 async fn a_server_that_does_not_hold_requests_makes_the_device_poll_every_interval() {
     let world = World::start_with(|config| config.long_poll = false).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let mut watcher = Watcher::new(account.id.clone());
 
     let first = watcher.step(&engine).await;
@@ -380,14 +325,7 @@ async fn the_device_backs_off_while_the_server_is_down_and_recovers_when_it_retu
         world.server.secret_key.clone(),
     );
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let World {
         server,
         server_clock,
@@ -513,14 +451,7 @@ async fn re_enrolling_the_same_key_keeps_the_same_authenticator() {
 async fn keep_alive_renews_the_credential() {
     let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    let account = engine
-        .enroll(
-            &world.rp.enrollment_link("ada").await,
-            EnrollOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let renewed = engine.keep_alive(&account.id).await.unwrap();
     assert_eq!(renewed.user_authenticator_id, account.authenticator_id);
 }

@@ -11,7 +11,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use signet_core::engine::{UserVerifier, VerificationFailed};
-use signet_core::{Engine, EngineConfig, EnrollmentLink, FixedClock, MemoryKeyStore, WatchOptions};
+use signet_core::{
+    Account, Engine, EngineConfig, EnrollOptions, EnrollmentLink, FixedClock, MemoryKeyStore,
+    WatchOptions,
+};
 use signet_server::{Config, ManualClock, RunningServer, TenantSeed};
 
 /// A server, its clock, and the engine's clock moved together.
@@ -71,6 +74,24 @@ impl World {
         };
         change(&mut config);
         Arc::new(Engine::open(config).expect("engine opens"))
+    }
+
+    /// Enrolls `engine` for `user_id` through this world's relying party.
+    pub async fn enroll(&self, engine: &Engine, user_id: &str) -> Account {
+        engine
+            .enroll(
+                &self.rp.enrollment_link(user_id).await,
+                EnrollOptions::default(),
+            )
+            .await
+            .expect("enrolls")
+    }
+
+    /// A new engine on memory keys in `dir`, enrolled for `user_id`.
+    pub async fn enrolled(&self, dir: &Path, user_id: &str) -> (Arc<Engine>, Account) {
+        let engine = self.engine(dir, Arc::new(MemoryKeyStore::new()));
+        let account = self.enroll(&engine, user_id).await;
+        (engine, account)
     }
 }
 
