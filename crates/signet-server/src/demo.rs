@@ -28,9 +28,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -42,6 +42,7 @@ use signet_protocol::{
     EnrollmentLink, ErrorBody, ErrorCode, TrackAttributes, TrackResponse, ValidateRequest,
     ValidateResponse,
 };
+use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 use url::Url;
 
@@ -167,6 +168,7 @@ impl fmt::Debug for DemoConfig {
 struct Demo {
     config: DemoConfig,
     http: reqwest::Client,
+    assets: ServeDir,
 }
 
 /// The demo's routes, all under `/demo` (the page at both `/demo` and `/demo/`), to be merged
@@ -178,7 +180,11 @@ pub fn router(config: DemoConfig) -> Router {
         .build()
         .unwrap_or_default();
     let assets = ServeDir::new(&config.dist_dir);
-    let demo = Arc::new(Demo { config, http });
+    let demo = Arc::new(Demo {
+        config,
+        http,
+        assets,
+    });
     let api = Router::new()
         .route("/config", get(config_route))
         .route("/enroll", post(enroll_route))
@@ -193,13 +199,24 @@ pub fn router(config: DemoConfig) -> Router {
         .route("/", get(page_route))
         .route("/index.html", get(page_route))
         .nest("/api", api)
-        .fallback_service(assets)
+        .fallback(asset_route)
         .with_state(Arc::clone(&demo));
     // `nest` matches `/demo` but not `/demo/`, the address people are given.
     Router::new()
         .route("/demo/", get(page_route))
         .with_state(demo)
         .nest("/demo", demo_routes)
+}
+
+/// The page's files (`dist/`). Whatever is not a file there, or cannot be read (a name too
+/// long for the disk, say), is the demo's own 404: never a bare error.
+async fn asset_route(State(demo): State<Arc<Demo>>, request: Request) -> Response {
+    match demo.assets.clone().oneshot(request).await {
+        Ok(response) if response.status().is_success() || response.status().is_redirection() => {
+            response.map(Body::new)
+        }
+        _ => Refusal::not_found().into_response(),
+    }
 }
 
 // --- The page -----------------------------------------------------------------------------
