@@ -3,10 +3,14 @@
 //! transaction. All times are Unix milliseconds from the server's clock.
 //!
 //! SQLite runs in WAL mode with two pools: one connection for writes (so write transactions
-//! never race each other into `SQLITE_BUSY`) and a few for reads.
+//! never race each other into `SQLITE_BUSY`) and a few for reads. Tenants are cached in
+//! memory (every request authenticates with one); they change only through
+//! [`Store::put_tenant`], which drops the cached copy.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr as _;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -295,6 +299,27 @@ impl NoncePurpose {
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    tenants: Arc<RwLock<TenantCache>>,
+}
+
+/// Tenants read through a [`Store`], by id and by secret key.
+#[derive(Debug, Default)]
+struct TenantCache {
+    by_id: HashMap<String, Tenant>,
+    id_by_secret: HashMap<String, String>,
+}
+
+impl TenantCache {
+    fn insert(&mut self, tenant: &Tenant) {
+        self.id_by_secret
+            .insert(tenant.secret_key.clone(), tenant.id.clone());
+        self.by_id.insert(tenant.id.clone(), tenant.clone());
+    }
+
+    fn forget(&mut self, id: &str) {
+        self.by_id.remove(id);
+        self.id_by_secret.retain(|_, tenant_id| tenant_id != id);
+    }
 }
 
 impl Store {
@@ -313,16 +338,36 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // No ping before handing out a connection: it is a round trip to the connection's
+        // worker thread, and a local SQLite connection does not go stale. (A connection whose
+        // write failed is closed instead of returned, see `settle`.)
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            tenants: Arc::default(),
+        })
+    }
+
+    fn cached_tenants(&self) -> std::sync::RwLockReadGuard<'_, TenantCache> {
+        self.tenants.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cache_tenant(&self, tenant: &Tenant) {
+        self.tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(tenant);
     }
 
     /// Closes the pools.
@@ -335,20 +380,41 @@ impl Store {
 
     /// The tenant with this id.
     pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, Error> {
+        if let Some(tenant) = self.cached_tenants().by_id.get(id) {
+            return Ok(Some(tenant.clone()));
+        }
         let row = sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.reader)
             .await?;
-        Ok(row.map(TenantRow::into_tenant))
+        let tenant = row.map(TenantRow::into_tenant);
+        if let Some(tenant) = &tenant {
+            self.cache_tenant(tenant);
+        }
+        Ok(tenant)
     }
 
     /// The tenant with this secret key.
     pub async fn tenant_by_secret(&self, secret_key: &str) -> Result<Option<Tenant>, Error> {
+        {
+            let cache = self.cached_tenants();
+            if let Some(tenant) = cache
+                .id_by_secret
+                .get(secret_key)
+                .and_then(|id| cache.by_id.get(id))
+            {
+                return Ok(Some(tenant.clone()));
+            }
+        }
         let row = sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE secret_key = ?")
             .bind(secret_key)
             .fetch_optional(&self.reader)
             .await?;
-        Ok(row.map(TenantRow::into_tenant))
+        let tenant = row.map(TenantRow::into_tenant);
+        if let Some(tenant) = &tenant {
+            self.cache_tenant(tenant);
+        }
+        Ok(tenant)
     }
 
     /// The oldest tenant, if any.
@@ -381,6 +447,12 @@ impl Store {
         .bind(now)
         .execute(&mut *conn)
         .await;
+        // The stored row is what counts (an update keeps the stored token secret): the next
+        // read loads it again.
+        self.tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .forget(&tenant.id);
         settle(&mut conn, result)?;
         Ok(())
     }
