@@ -745,12 +745,12 @@ impl Store {
         now: i64,
     ) -> Result<(), Error> {
         let mut db = self.writer.acquire().await?;
+        // Two statements without a transaction: dropping the expired nonces is only cleanup.
         let result = async {
-            let mut tx = db.conn.begin().await?;
             sqlx::query("DELETE FROM nonces WHERE authenticator_id = ? AND expires_at <= ?")
                 .bind(authenticator_id)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut db.conn)
                 .await?;
             sqlx::query(
                 "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at)
@@ -761,9 +761,8 @@ impl Store {
             .bind(purpose.as_str())
             .bind(update_id)
             .bind(expires_at)
-            .execute(&mut *tx)
+            .execute(&mut db.conn)
             .await?;
-            tx.commit().await?;
             Ok::<_, Error>(())
         }
         .await;
@@ -825,30 +824,21 @@ impl Store {
     /// Creates an action in state `CHALLENGE_REQUIRED`, or returns the one with the same
     /// idempotency key (which must be for the same user and action code).
     pub async fn track(&self, tenant_id: &str, new: NewAction, now: i64) -> Result<Action, Error> {
+        let custom = new.custom.as_ref().map(Value::to_string);
         let mut db = self.writer.acquire().await?;
         let result = async {
+            // In a transaction even though it is one statement: sqlx stops reading at the
+            // RETURNING row, so the error of an autocommit that fails after it (a read-only
+            // disk) would be lost, and the write acknowledged but never stored.
             let mut tx = db.conn.begin().await?;
-            let existing = sqlx::query_as::<_, ActionRow>(
-                "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
-            )
-            .bind(tenant_id)
-            .bind(&new.idempotency_key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                if row.user_id != new.user_id || row.action_code != new.action_code {
-                    return Err(Error::invalid_request(
-                        "this idempotencyKey belongs to another user or action",
-                    ));
-                }
-                return Ok(row.into_action());
-            }
-            let custom = new.custom.as_ref().map(Value::to_string);
-            sqlx::query(
+            // 1. A new action, unless one with this idempotency key exists.
+            let inserted = sqlx::query_as::<_, ActionRow>(
                 "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
                  created_at, state_updated_at, ip_address, user_agent, device_id, custom,
                  number_matching)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+             RETURNING *",
             )
             .bind(tenant_id)
             .bind(&new.idempotency_key)
@@ -862,8 +852,13 @@ impl Store {
             .bind(&new.device_id)
             .bind(custom)
             .bind(new.number_matching)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            if let Some(row) = inserted {
+                tx.commit().await?;
+                return Ok(row.into_action());
+            }
+            // 2. The existing one, which must be for the same user and action code.
             let row = sqlx::query_as::<_, ActionRow>(
                 "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
             )
@@ -872,6 +867,11 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
+            if row.user_id != new.user_id || row.action_code != new.action_code {
+                return Err(Error::invalid_request(
+                    "this idempotencyKey belongs to another user or action",
+                ));
+            }
             Ok::<_, Error>(row.into_action())
         }
         .await;
@@ -957,10 +957,11 @@ impl Store {
         let mut db = self.writer.acquire().await?;
         let result = async {
             let mut tx = db.conn.begin().await?;
-            // 1. Push-fatigue limits, read in the same transaction as the insert.
-            let (open, recent): (i64, i64) = sqlx::query_as(
+            // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
+            let (open, recent, last_not_me): (i64, i64, Option<i64>) = sqlx::query_as(
                 "SELECT COALESCE(SUM(answered_at IS NULL AND expires_at > ?), 0),
-                    COALESCE(SUM(created_at > ?), 0)
+                    COALESCE(SUM(created_at > ?), 0),
+                    MAX(CASE WHEN decline_reason = 'notMe' THEN answered_at END)
              FROM challenges WHERE tenant_id = ? AND user_id = ?",
             )
             .bind(now)
@@ -979,14 +980,6 @@ impl Store {
                     reason: "too many recent challenges for this user",
                 });
             }
-            let last_not_me: Option<i64> = sqlx::query_scalar(
-                "SELECT MAX(answered_at) FROM challenges WHERE tenant_id = ? AND user_id = ?
-             AND decline_reason = 'notMe'",
-            )
-            .bind(&tenant.id)
-            .bind(&action.user_id)
-            .fetch_one(&mut *tx)
-            .await?;
             if last_not_me
                 .is_some_and(|at| at > now.saturating_sub(duration_ms(limits.not_me_cooldown)))
             {
@@ -997,10 +990,11 @@ impl Store {
             // 2. The challenge itself.
             let id = new_id();
             let expires_at = now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
-            sqlx::query(
+            let challenge = sqlx::query_as::<_, Challenge>(
                 "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
                  authenticator_id, verification_code, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             RETURNING *",
             )
             .bind(&id)
             .bind(&tenant.id)
@@ -1011,12 +1005,8 @@ impl Store {
             .bind(verification_code)
             .bind(now)
             .bind(expires_at)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            let challenge = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
-                .bind(&id)
-                .fetch_one(&mut *tx)
-                .await?;
             tx.commit().await?;
             Ok::<_, Error>(challenge)
         }
@@ -1108,20 +1098,18 @@ impl Store {
                 })
             };
             // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
-            let claimed = sqlx::query(
+            let answered = sqlx::query_as::<_, Challenge>(
                 "UPDATE challenges SET answered_at = ?, answered_by = ?, approved = ?,
-                 decline_reason = ? WHERE id = ? AND answered_at IS NULL",
+                 decline_reason = ? WHERE id = ? AND answered_at IS NULL RETURNING *",
             )
             .bind(now)
             .bind(&answer.authenticator.id)
             .bind(succeeded)
             .bind(decline_reason)
             .bind(&challenge.id)
-            .execute(&mut *tx)
-            .await?;
-            if claimed.rows_affected() != 1 {
-                return Err(Error::ChallengeAlreadyAnswered);
-            }
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::ChallengeAlreadyAnswered)?;
             // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
             let state = if succeeded {
                 ActionState::ChallengeSucceeded
@@ -1145,10 +1133,6 @@ impl Store {
                 .bind(now)
                 .bind(&answer.authenticator.id)
                 .execute(&mut *tx)
-                .await?;
-            let answered = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
-                .bind(&challenge.id)
-                .fetch_one(&mut *tx)
                 .await?;
             tx.commit().await?;
             Ok::<_, Error>(answered)
