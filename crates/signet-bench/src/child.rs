@@ -14,6 +14,11 @@ use crate::Error;
 /// The command line argument that makes this binary the server child.
 pub const SERVE_COMMAND: &str = "serve";
 
+/// Environment variable: a command (words split on whitespace) to run the server child
+/// under, for profiling, e.g. `SIGNET_BENCH_SERVE_WRAPPER="heaptrack -o /tmp/server"`. The
+/// memory and CPU figures are then those of the wrapper's process, not the server's.
+pub const SERVE_WRAPPER_VAR: &str = "SIGNET_BENCH_SERVE_WRAPPER";
+
 /// What the child prints first: where it listens and the tenant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,7 +79,17 @@ impl ChildServer {
     /// Starts this binary as a server child and reads its greeting.
     pub async fn start() -> Result<Self, Error> {
         let exe = std::env::current_exe()?;
-        let mut child = Command::new(exe)
+        let wrapper = std::env::var(SERVE_WRAPPER_VAR).unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(exe);
+                command
+            }
+            None => Command::new(exe),
+        };
+        let mut child = command
             .arg(SERVE_COMMAND)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -93,14 +108,22 @@ impl ChildServer {
             .take()
             .ok_or(Error::Child { what: "no stdout" })?;
         let mut lines = BufReader::new(stdout).lines();
-        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        // A wrapper (see `SERVE_WRAPPER_VAR`) may print lines of its own before the greeting.
+        let greeting = async {
+            loop {
+                let line = lines.next_line().await?.ok_or(Error::Child {
+                    what: "closed its output before greeting",
+                })?;
+                if wrapper.trim().is_empty() || line.starts_with('{') {
+                    return Ok::<_, Error>(line);
+                }
+            }
+        };
+        let first = tokio::time::timeout(Duration::from_secs(30), greeting)
             .await
             .map_err(|_| Error::TimedOut {
                 what: "the server child to start",
-            })??
-            .ok_or(Error::Child {
-                what: "closed its output before greeting",
-            })?;
+            })??;
         let hello = serde_json::from_str(&first).map_err(|_| Error::Child {
             what: "greeted with something else",
         })?;

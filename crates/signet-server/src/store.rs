@@ -2,21 +2,25 @@
 //! (PostgreSQL) can replace SQLite without touching the handlers. Each state change is one
 //! transaction. All times are Unix milliseconds from the server's clock.
 //!
-//! SQLite runs in WAL mode with two pools: one connection for writes (so write transactions
-//! never race each other into `SQLITE_BUSY`) and a few for reads.
+//! SQLite runs in WAL mode with two sets of connections: one for writes (so write
+//! transactions never race each other into `SQLITE_BUSY`) and a few for reads. Tenants are cached in
+//! memory (every request authenticates with one); they change only through
+//! [`Store::put_tenant`], which drops the cached copy.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr as _;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
 use signet_protocol::{ActionState, DeclineReason};
 use sqlx::Connection as _;
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    Sqlite, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
-    SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::Error;
 use crate::config::{RateLimits, TenantSettings, duration_ms};
@@ -293,8 +297,107 @@ impl NoncePurpose {
 /// The storage of one server.
 #[derive(Debug, Clone)]
 pub struct Store {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    writer: Arc<Connections>,
+    reader: Arc<Connections>,
+    tenants: Arc<RwLock<TenantCache>>,
+}
+
+/// A fixed number of SQLite connections, each lent to one caller at a time.
+///
+/// Used instead of sqlx's pool, which pings a connection when it lends it and again when it
+/// takes it back: each ping is a round trip to the connection's worker thread (two thread
+/// wake-ups), as costly as a query. A slot is empty until first used, and again after its
+/// connection was closed (see [`Lease::settle`]); the next lease opens a fresh one.
+#[derive(Debug)]
+struct Connections {
+    options: SqliteConnectOptions,
+    slots: Vec<Mutex<Option<SqliteConnection>>>,
+    next: AtomicUsize,
+    closed: AtomicBool,
+}
+
+/// A connection lent by [`Connections`]: give it back with [`Lease::settle`]. A lease
+/// dropped any other way (an early return, a cancelled request) closes its connection.
+struct Lease<'a> {
+    slot: MutexGuard<'a, Option<SqliteConnection>>,
+    conn: SqliteConnection,
+}
+
+impl Connections {
+    fn new(options: SqliteConnectOptions, count: usize) -> Self {
+        Self {
+            options,
+            slots: (0..count.max(1)).map(|_| Mutex::new(None)).collect(),
+            next: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// A free connection (or the next one to be free), opened if its slot is empty.
+    async fn acquire(&self) -> Result<Lease<'_>, Error> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let count = self.slots.len();
+        let free = (0..count).find_map(|i| self.slots[(start + i) % count].try_lock().ok());
+        let mut slot = match free {
+            Some(slot) => slot,
+            None => self.slots[start % count].lock().await,
+        };
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Database(sqlx::Error::PoolClosed));
+        }
+        let conn = match slot.take() {
+            Some(conn) => conn,
+            None => SqliteConnection::connect_with(&self.options).await?,
+        };
+        Ok(Lease { slot, conn })
+    }
+
+    /// Closes every connection; later leases fail.
+    async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        for slot in &self.slots {
+            if let Some(conn) = slot.lock().await.take() {
+                let _ = conn.close().await;
+            }
+        }
+    }
+}
+
+impl Lease<'_> {
+    /// Gives the connection back when `result` (of the work done on it) succeeded. After any
+    /// error (of a statement, of the commit, or a refusal that ended a transaction early)
+    /// the connection is closed instead: after a failed commit SQLite may keep its
+    /// transaction open, and every later `begin` on it would become a savepoint whose
+    /// `commit` only releases the savepoint, so later writes would be acknowledged and never
+    /// committed (security request 3). Closing it rolls back whatever it still holds; the
+    /// next lease of the slot opens a fresh one.
+    fn settle<T, E: Into<Error>>(self, result: Result<T, E>) -> Result<T, Error> {
+        let Lease { mut slot, conn } = self;
+        if result.is_ok() {
+            *slot = Some(conn);
+        }
+        result.map_err(Into::into)
+    }
+}
+
+/// Tenants read through a [`Store`], by id and by secret key.
+#[derive(Debug, Default)]
+struct TenantCache {
+    by_id: HashMap<String, Tenant>,
+    id_by_secret: HashMap<String, String>,
+}
+
+impl TenantCache {
+    fn insert(&mut self, tenant: &Tenant) {
+        self.id_by_secret
+            .insert(tenant.secret_key.clone(), tenant.id.clone());
+        self.by_id.insert(tenant.id.clone(), tenant.clone());
+    }
+
+    fn forget(&mut self, id: &str) {
+        self.by_id.remove(id);
+        self.id_by_secret.retain(|_, tenant_id| tenant_id != id);
+    }
 }
 
 impl Store {
@@ -313,19 +416,34 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new()
+        // The migrations run on a pool of their own, closed at once (sqlx's migrator takes a
+        // pool or a connection; a borrowed connection makes the start future not `Send`).
+        let migrations = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        Ok(Self { writer, reader })
+        let migrated = sqlx::migrate!("./migrations").run(&migrations).await;
+        migrations.close().await;
+        migrated?;
+        Ok(Self {
+            writer: Arc::new(Connections::new(options.clone(), 1)),
+            reader: Arc::new(Connections::new(options, 4)),
+            tenants: Arc::default(),
+        })
     }
 
-    /// Closes the pools.
+    fn cached_tenants(&self) -> std::sync::RwLockReadGuard<'_, TenantCache> {
+        self.tenants.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cache_tenant(&self, tenant: &Tenant) {
+        self.tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(tenant);
+    }
+
+    /// Closes the connections.
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
@@ -335,34 +453,61 @@ impl Store {
 
     /// The tenant with this id.
     pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, Error> {
+        if let Some(tenant) = self.cached_tenants().by_id.get(id) {
+            return Ok(Some(tenant.clone()));
+        }
+        let mut db = self.reader.acquire().await?;
         let row = sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = ?")
             .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.map(TenantRow::into_tenant))
+            .fetch_optional(&mut db.conn)
+            .await;
+        let row = db.settle(row)?;
+        let tenant = row.map(TenantRow::into_tenant);
+        if let Some(tenant) = &tenant {
+            self.cache_tenant(tenant);
+        }
+        Ok(tenant)
     }
 
     /// The tenant with this secret key.
     pub async fn tenant_by_secret(&self, secret_key: &str) -> Result<Option<Tenant>, Error> {
+        {
+            let cache = self.cached_tenants();
+            if let Some(tenant) = cache
+                .id_by_secret
+                .get(secret_key)
+                .and_then(|id| cache.by_id.get(id))
+            {
+                return Ok(Some(tenant.clone()));
+            }
+        }
+        let mut db = self.reader.acquire().await?;
         let row = sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE secret_key = ?")
             .bind(secret_key)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.map(TenantRow::into_tenant))
+            .fetch_optional(&mut db.conn)
+            .await;
+        let row = db.settle(row)?;
+        let tenant = row.map(TenantRow::into_tenant);
+        if let Some(tenant) = &tenant {
+            self.cache_tenant(tenant);
+        }
+        Ok(tenant)
     }
 
     /// The oldest tenant, if any.
     pub async fn first_tenant(&self) -> Result<Option<Tenant>, Error> {
+        let mut db = self.writer.acquire().await?;
         let row =
             sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants ORDER BY created_at, id LIMIT 1")
-                .fetch_optional(&self.writer)
-                .await?;
+                .fetch_optional(&mut db.conn)
+                .await;
+        let row = db.settle(row)?;
         Ok(row.map(TenantRow::into_tenant))
     }
 
     /// Creates the tenant, or updates its secret key and settings when it exists.
     pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = sqlx::query(
             "INSERT INTO tenants (id, secret_key, token_secret, number_matching,
                  challenge_lifetime_ms, credential_lease_ms, created_at)
@@ -379,9 +524,15 @@ impl Store {
         .bind(duration_ms(tenant.settings.challenge_lifetime))
         .bind(tenant.settings.credential_lease.map(duration_ms))
         .bind(now)
-        .execute(&mut *conn)
+        .execute(&mut db.conn)
         .await;
-        settle(&mut conn, result)?;
+        // The stored row is what counts (an update keeps the stored token secret): the next
+        // read loads it again.
+        self.tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .forget(&tenant.id);
+        db.settle(result)?;
         Ok(())
     }
 
@@ -396,9 +547,9 @@ impl Store {
         new: NewAuthenticator,
         now: i64,
     ) -> Result<Authenticator, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = async {
-            let mut tx = conn.begin().await?;
+            let mut tx = db.conn.begin().await?;
             // 1. The token: one key per token, and the scope rule.
             claim_enrollment_token(&mut tx, &tenant.id, &new, now).await?;
             // 2. The key itself.
@@ -465,7 +616,7 @@ impl Store {
             Ok::<_, Error>(stored)
         }
         .await;
-        settle(&mut conn, result)
+        db.settle(result)
     }
 
     /// The authenticator of this key in this tenant.
@@ -474,13 +625,15 @@ impl Store {
         tenant_id: &str,
         public_key: &str,
     ) -> Result<Option<Authenticator>, Error> {
-        Ok(sqlx::query_as::<_, Authenticator>(
+        let mut db = self.reader.acquire().await?;
+        let result = sqlx::query_as::<_, Authenticator>(
             "SELECT * FROM authenticators WHERE tenant_id = ? AND public_key = ?",
         )
         .bind(tenant_id)
         .bind(public_key)
-        .fetch_optional(&self.reader)
-        .await?)
+        .fetch_optional(&mut db.conn)
+        .await;
+        db.settle(result)
     }
 
     /// The user's authenticators, oldest first, expired ones included.
@@ -489,14 +642,16 @@ impl Store {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<Vec<Authenticator>, Error> {
-        Ok(sqlx::query_as::<_, Authenticator>(
+        let mut db = self.reader.acquire().await?;
+        let result = sqlx::query_as::<_, Authenticator>(
             "SELECT * FROM authenticators WHERE tenant_id = ? AND user_id = ?
              ORDER BY created_at, id",
         )
         .bind(tenant_id)
         .bind(user_id)
-        .fetch_all(&self.reader)
-        .await?)
+        .fetch_all(&mut db.conn)
+        .await;
+        db.settle(result)
     }
 
     /// Whether the user has an unexpired authenticator at `now`.
@@ -506,15 +661,17 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<bool, Error> {
-        let count: i64 = sqlx::query_scalar(
+        let mut db = self.reader.acquire().await?;
+        let count: Result<i64, _> = sqlx::query_scalar(
             "SELECT COUNT(*) FROM authenticators WHERE tenant_id = ? AND user_id = ?
              AND (expires_at IS NULL OR expires_at > ?)",
         )
         .bind(tenant_id)
         .bind(user_id)
         .bind(now)
-        .fetch_one(&self.reader)
-        .await?;
+        .fetch_one(&mut db.conn)
+        .await;
+        let count = db.settle(count)?;
         Ok(count > 0)
     }
 
@@ -525,7 +682,7 @@ impl Store {
         user_id: Option<&str>,
         authenticator_id: &str,
     ) -> Result<bool, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = sqlx::query(
             "DELETE FROM authenticators WHERE tenant_id = ? AND id = ?
              AND (? IS NULL OR user_id = ?)",
@@ -534,9 +691,9 @@ impl Store {
         .bind(authenticator_id)
         .bind(user_id)
         .bind(user_id)
-        .execute(&mut *conn)
+        .execute(&mut db.conn)
         .await;
-        let result = settle(&mut conn, result)?;
+        let result = db.settle(result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -549,9 +706,9 @@ impl Store {
         renew_until: Option<i64>,
         now: i64,
     ) -> Result<Authenticator, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = async {
-            let mut tx = conn.begin().await?;
+            let mut tx = db.conn.begin().await?;
             sqlx::query(
                 "UPDATE authenticators SET push_token = COALESCE(?, push_token),
                  expires_at = COALESCE(?, expires_at), last_verified_at = ? WHERE id = ?",
@@ -572,7 +729,7 @@ impl Store {
             Ok::<_, Error>(stored)
         }
         .await;
-        settle(&mut conn, result)
+        db.settle(result)
     }
 
     // ----- nonces -----
@@ -587,13 +744,13 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> Result<(), Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
+        // Two statements without a transaction: dropping the expired nonces is only cleanup.
         let result = async {
-            let mut tx = conn.begin().await?;
             sqlx::query("DELETE FROM nonces WHERE authenticator_id = ? AND expires_at <= ?")
                 .bind(authenticator_id)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut db.conn)
                 .await?;
             sqlx::query(
                 "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at)
@@ -604,13 +761,12 @@ impl Store {
             .bind(purpose.as_str())
             .bind(update_id)
             .bind(expires_at)
-            .execute(&mut *tx)
+            .execute(&mut db.conn)
             .await?;
-            tx.commit().await?;
             Ok::<_, Error>(())
         }
         .await;
-        settle(&mut conn, result)
+        db.settle(result)
     }
 
     /// The unexpired nonces of an authenticator for a purpose, newest first.
@@ -620,15 +776,17 @@ impl Store {
         purpose: NoncePurpose,
         now: i64,
     ) -> Result<Vec<String>, Error> {
-        Ok(sqlx::query_scalar(
+        let mut db = self.reader.acquire().await?;
+        let result = sqlx::query_scalar(
             "SELECT message FROM nonces WHERE authenticator_id = ? AND purpose = ?
              AND expires_at > ? ORDER BY expires_at DESC LIMIT 16",
         )
         .bind(authenticator_id)
         .bind(purpose.as_str())
         .bind(now)
-        .fetch_all(&self.reader)
-        .await?)
+        .fetch_all(&mut db.conn)
+        .await;
+        db.settle(result)
     }
 
     /// The unexpired update nonce (3.6a) with this id: `(authenticator id, message)`.
@@ -637,25 +795,27 @@ impl Store {
         update_id: &str,
         now: i64,
     ) -> Result<Option<(String, String)>, Error> {
-        Ok(sqlx::query_as(
+        let mut db = self.reader.acquire().await?;
+        let result = sqlx::query_as(
             "SELECT authenticator_id, message FROM nonces WHERE update_id = ?
              AND purpose = 'update' AND expires_at > ?",
         )
         .bind(update_id)
         .bind(now)
-        .fetch_optional(&self.reader)
-        .await?)
+        .fetch_optional(&mut db.conn)
+        .await;
+        db.settle(result)
     }
 
     /// Uses up a nonce. `false`: it was used already (or expired) in the meantime.
     pub async fn consume_nonce(&self, message: &str, now: i64) -> Result<bool, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = sqlx::query("DELETE FROM nonces WHERE message = ? AND expires_at > ?")
             .bind(message)
             .bind(now)
-            .execute(&mut *conn)
+            .execute(&mut db.conn)
             .await;
-        let result = settle(&mut conn, result)?;
+        let result = db.settle(result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -664,30 +824,21 @@ impl Store {
     /// Creates an action in state `CHALLENGE_REQUIRED`, or returns the one with the same
     /// idempotency key (which must be for the same user and action code).
     pub async fn track(&self, tenant_id: &str, new: NewAction, now: i64) -> Result<Action, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let custom = new.custom.as_ref().map(Value::to_string);
+        let mut db = self.writer.acquire().await?;
         let result = async {
-            let mut tx = conn.begin().await?;
-            let existing = sqlx::query_as::<_, ActionRow>(
-                "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
-            )
-            .bind(tenant_id)
-            .bind(&new.idempotency_key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                if row.user_id != new.user_id || row.action_code != new.action_code {
-                    return Err(Error::invalid_request(
-                        "this idempotencyKey belongs to another user or action",
-                    ));
-                }
-                return Ok(row.into_action());
-            }
-            let custom = new.custom.as_ref().map(Value::to_string);
-            sqlx::query(
+            // In a transaction even though it is one statement: sqlx stops reading at the
+            // RETURNING row, so the error of an autocommit that fails after it (a read-only
+            // disk) would be lost, and the write acknowledged but never stored.
+            let mut tx = db.conn.begin().await?;
+            // 1. A new action, unless one with this idempotency key exists.
+            let inserted = sqlx::query_as::<_, ActionRow>(
                 "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
                  created_at, state_updated_at, ip_address, user_agent, device_id, custom,
                  number_matching)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+             RETURNING *",
             )
             .bind(tenant_id)
             .bind(&new.idempotency_key)
@@ -701,8 +852,13 @@ impl Store {
             .bind(&new.device_id)
             .bind(custom)
             .bind(new.number_matching)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            if let Some(row) = inserted {
+                tx.commit().await?;
+                return Ok(row.into_action());
+            }
+            // 2. The existing one, which must be for the same user and action code.
             let row = sqlx::query_as::<_, ActionRow>(
                 "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
             )
@@ -711,10 +867,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
+            if row.user_id != new.user_id || row.action_code != new.action_code {
+                return Err(Error::invalid_request(
+                    "this idempotencyKey belongs to another user or action",
+                ));
+            }
             Ok::<_, Error>(row.into_action())
         }
         .await;
-        settle(&mut conn, result)
+        db.settle(result)
     }
 
     /// The action with this idempotency key.
@@ -723,13 +884,15 @@ impl Store {
         tenant_id: &str,
         idempotency_key: &str,
     ) -> Result<Option<Action>, Error> {
+        let mut db = self.reader.acquire().await?;
         let row = sqlx::query_as::<_, ActionRow>(
             "SELECT * FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
         )
         .bind(tenant_id)
         .bind(idempotency_key)
-        .fetch_optional(&self.reader)
-        .await?;
+        .fetch_optional(&mut db.conn)
+        .await;
+        let row = db.settle(row)?;
         Ok(row.map(ActionRow::into_action))
     }
 
@@ -741,7 +904,7 @@ impl Store {
         state: ActionState,
         now: i64,
     ) -> Result<bool, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = sqlx::query(
             "UPDATE actions SET state = ?, state_updated_at = ?
              WHERE tenant_id = ? AND idempotency_key = ?",
@@ -750,9 +913,9 @@ impl Store {
         .bind(now)
         .bind(tenant_id)
         .bind(idempotency_key)
-        .execute(&mut *conn)
+        .execute(&mut db.conn)
         .await;
-        let result = settle(&mut conn, result)?;
+        let result = db.settle(result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -764,7 +927,7 @@ impl Store {
         idempotency_key: &str,
         now: i64,
     ) -> Result<bool, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = sqlx::query(
             "UPDATE actions SET validated_at = ? WHERE tenant_id = ? AND idempotency_key = ?
              AND state = ? AND validated_at IS NULL",
@@ -773,9 +936,9 @@ impl Store {
         .bind(tenant_id)
         .bind(idempotency_key)
         .bind(ActionState::ChallengeSucceeded.as_str())
-        .execute(&mut *conn)
+        .execute(&mut db.conn)
         .await;
-        let result = settle(&mut conn, result)?;
+        let result = db.settle(result)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -791,13 +954,14 @@ impl Store {
         limits: &RateLimits,
         now: i64,
     ) -> Result<Challenge, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = async {
-            let mut tx = conn.begin().await?;
-            // 1. Push-fatigue limits, read in the same transaction as the insert.
-            let (open, recent): (i64, i64) = sqlx::query_as(
+            let mut tx = db.conn.begin().await?;
+            // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
+            let (open, recent, last_not_me): (i64, i64, Option<i64>) = sqlx::query_as(
                 "SELECT COALESCE(SUM(answered_at IS NULL AND expires_at > ?), 0),
-                    COALESCE(SUM(created_at > ?), 0)
+                    COALESCE(SUM(created_at > ?), 0),
+                    MAX(CASE WHEN decline_reason = 'notMe' THEN answered_at END)
              FROM challenges WHERE tenant_id = ? AND user_id = ?",
             )
             .bind(now)
@@ -816,14 +980,6 @@ impl Store {
                     reason: "too many recent challenges for this user",
                 });
             }
-            let last_not_me: Option<i64> = sqlx::query_scalar(
-                "SELECT MAX(answered_at) FROM challenges WHERE tenant_id = ? AND user_id = ?
-             AND decline_reason = 'notMe'",
-            )
-            .bind(&tenant.id)
-            .bind(&action.user_id)
-            .fetch_one(&mut *tx)
-            .await?;
             if last_not_me
                 .is_some_and(|at| at > now.saturating_sub(duration_ms(limits.not_me_cooldown)))
             {
@@ -834,10 +990,11 @@ impl Store {
             // 2. The challenge itself.
             let id = new_id();
             let expires_at = now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
-            sqlx::query(
+            let challenge = sqlx::query_as::<_, Challenge>(
                 "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
                  authenticator_id, verification_code, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             RETURNING *",
             )
             .bind(&id)
             .bind(&tenant.id)
@@ -848,17 +1005,13 @@ impl Store {
             .bind(verification_code)
             .bind(now)
             .bind(expires_at)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            let challenge = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
-                .bind(&id)
-                .fetch_one(&mut *tx)
-                .await?;
             tx.commit().await?;
             Ok::<_, Error>(challenge)
         }
         .await;
-        settle(&mut conn, result)
+        db.settle(result)
     }
 
     /// The challenge with this id in this tenant.
@@ -867,13 +1020,15 @@ impl Store {
         tenant_id: &str,
         challenge_id: &str,
     ) -> Result<Option<Challenge>, Error> {
-        Ok(sqlx::query_as::<_, Challenge>(
+        let mut db = self.reader.acquire().await?;
+        let result = sqlx::query_as::<_, Challenge>(
             "SELECT * FROM challenges WHERE tenant_id = ? AND id = ?",
         )
         .bind(tenant_id)
         .bind(challenge_id)
-        .fetch_optional(&self.reader)
-        .await?)
+        .fetch_optional(&mut db.conn)
+        .await;
+        db.settle(result)
     }
 
     /// The oldest unanswered, unexpired challenge `authenticator` may answer.
@@ -882,7 +1037,8 @@ impl Store {
         authenticator: &Authenticator,
         now: i64,
     ) -> Result<Option<Challenge>, Error> {
-        Ok(sqlx::query_as::<_, Challenge>(
+        let mut db = self.reader.acquire().await?;
+        let result = sqlx::query_as::<_, Challenge>(
             "SELECT * FROM challenges WHERE tenant_id = ? AND user_id = ?
              AND (authenticator_id IS NULL OR authenticator_id = ?)
              AND answered_at IS NULL AND expires_at > ?
@@ -892,8 +1048,9 @@ impl Store {
         .bind(&authenticator.user_id)
         .bind(&authenticator.id)
         .bind(now)
-        .fetch_optional(&self.reader)
-        .await?)
+        .fetch_optional(&mut db.conn)
+        .await;
+        db.settle(result)
     }
 
     /// Records a device's answer, atomically: of concurrent answers to one challenge exactly
@@ -904,9 +1061,9 @@ impl Store {
         answer: &Answer<'_>,
         now: i64,
     ) -> Result<Challenge, Error> {
-        let mut conn = self.writer.acquire().await?;
+        let mut db = self.writer.acquire().await?;
         let result = async {
-            let mut tx = conn.begin().await?;
+            let mut tx = db.conn.begin().await?;
             // 1. The challenge must exist, be addressed to this authenticator, be open and live.
             let challenge = sqlx::query_as::<_, Challenge>(
                 "SELECT * FROM challenges WHERE tenant_id = ? AND id = ?",
@@ -941,20 +1098,18 @@ impl Store {
                 })
             };
             // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
-            let claimed = sqlx::query(
+            let answered = sqlx::query_as::<_, Challenge>(
                 "UPDATE challenges SET answered_at = ?, answered_by = ?, approved = ?,
-                 decline_reason = ? WHERE id = ? AND answered_at IS NULL",
+                 decline_reason = ? WHERE id = ? AND answered_at IS NULL RETURNING *",
             )
             .bind(now)
             .bind(&answer.authenticator.id)
             .bind(succeeded)
             .bind(decline_reason)
             .bind(&challenge.id)
-            .execute(&mut *tx)
-            .await?;
-            if claimed.rows_affected() != 1 {
-                return Err(Error::ChallengeAlreadyAnswered);
-            }
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::ChallengeAlreadyAnswered)?;
             // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
             let state = if succeeded {
                 ActionState::ChallengeSucceeded
@@ -979,15 +1134,11 @@ impl Store {
                 .bind(&answer.authenticator.id)
                 .execute(&mut *tx)
                 .await?;
-            let answered = sqlx::query_as::<_, Challenge>("SELECT * FROM challenges WHERE id = ?")
-                .bind(&challenge.id)
-                .fetch_one(&mut *tx)
-                .await?;
             tx.commit().await?;
             Ok::<_, Error>(answered)
         }
         .await;
-        settle(&mut conn, result)
+        db.settle(result)
     }
 }
 
@@ -1076,22 +1227,6 @@ impl TenantRow {
             },
         }
     }
-}
-
-/// The result of one write on the writer connection `conn`. After any error (of a statement,
-/// of the commit, or a refusal that ended the transaction early) the connection is closed
-/// instead of going back to the pool: after a failed commit SQLite may keep its transaction
-/// open, and every later `begin` on it would become a savepoint whose `commit` only releases
-/// the savepoint, so later writes would be acknowledged and never committed (security
-/// request 3). Closing it rolls back whatever it still holds; the pool opens a fresh one.
-fn settle<T, E: Into<Error>>(
-    conn: &mut PoolConnection<Sqlite>,
-    result: Result<T, E>,
-) -> Result<T, Error> {
-    if result.is_err() {
-        conn.close_on_drop();
-    }
-    result.map_err(Into::into)
 }
 
 /// A new random id (UUID v4 text).

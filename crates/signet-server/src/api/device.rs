@@ -176,16 +176,22 @@ pub(crate) async fn pending_challenge(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<PublicKeyQuery>,
 ) -> Result<Json<PendingChallengeResponse>, Error> {
+    // Only the signature header is kept: the request's header values share hyper's read
+    // buffer (8 KiB or more), which would otherwise stay allocated for the whole long-poll.
+    let signature_header = headers
+        .get(SIGNATURE_HEADER)
+        .map(|value| value.to_str().map(str::to_owned));
+    drop(headers);
     let key = public_key_from_query(&query.public_key)?;
     let authenticator = live_authenticator(&state, &tenant, &key).await?;
     // 1. A signed request uses up one live nonce of this authenticator.
-    let signed = match headers.get(SIGNATURE_HEADER) {
+    let signed = match signature_header {
         None => false,
-        Some(value) => {
-            let text = value.to_str().map_err(|_| {
+        Some(text) => {
+            let text = text.map_err(|_| {
                 Error::invalid_request("the X-Authsignal-Signature header is malformed")
             })?;
-            let signature = signature(text)?;
+            let signature = signature(&text)?;
             let now = state.now();
             let nonces = state
                 .store
