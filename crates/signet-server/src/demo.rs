@@ -28,10 +28,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -163,10 +163,12 @@ impl fmt::Debug for DemoConfig {
     }
 }
 
-/// The demo's shared state: its configuration and one HTTP client for the push server.
+/// The demo's shared state: its configuration, one HTTP client for the push server, and the
+/// static files of the built page.
 struct Demo {
     config: DemoConfig,
     http: reqwest::Client,
+    assets: ServeDir,
 }
 
 /// The demo's routes, all under `/demo` (the page at both `/demo` and `/demo/`), to be merged
@@ -178,7 +180,11 @@ pub fn router(config: DemoConfig) -> Router {
         .build()
         .unwrap_or_default();
     let assets = ServeDir::new(&config.dist_dir);
-    let demo = Arc::new(Demo { config, http });
+    let demo = Arc::new(Demo {
+        config,
+        http,
+        assets,
+    });
     let api = Router::new()
         .route("/config", get(config_route))
         .route("/enroll", post(enroll_route))
@@ -193,7 +199,7 @@ pub fn router(config: DemoConfig) -> Router {
         .route("/", get(page_route))
         .route("/index.html", get(page_route))
         .nest("/api", api)
-        .fallback_service(assets)
+        .fallback(asset_route)
         .with_state(Arc::clone(&demo));
     // `nest` matches `/demo` but not `/demo/`, the address people are given.
     Router::new()
@@ -215,6 +221,50 @@ async fn page_route(State(demo): State<Arc<Demo>>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// Any other path: a file of the built page (`assets/...`), or the demo's own 404.
+///
+/// `ServeDir` turns file-system errors other than "not found" into a bare 500 and an error log
+/// line (for example ENAMETOOLONG for a path segment over 255 bytes), which anyone could
+/// request over and over. Here every path that names no servable file is a section-7 404 and
+/// logs nothing above debug; a method other than GET or HEAD is a 405 when the file exists.
+async fn asset_route(State(demo): State<Arc<Demo>>, request: Request) -> Response {
+    let mut assets = demo.assets.clone();
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return match assets.try_call(request).await {
+            Ok(response) if is_servable(response.status()) => response.map(Body::new),
+            Ok(_) => Refusal::not_found().into_response(),
+            Err(error) => {
+                // The kind only: the path is the caller's text.
+                tracing::debug!(kind = ?error.kind(), "demo file not served");
+                Refusal::not_found().into_response()
+            }
+        };
+    }
+    // Another method: 405 for a file that is there, 404 for one that is not.
+    let mut probe = Request::new(Body::empty());
+    *probe.method_mut() = Method::HEAD;
+    probe.uri_mut().clone_from(request.uri());
+    match assets.try_call(probe).await {
+        Ok(response) if is_servable(response.status()) => {
+            let mut refusal = Refusal::method_not_allowed().into_response();
+            refusal
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            refusal
+        }
+        Ok(_) | Err(_) => Refusal::not_found().into_response(),
+    }
+}
+
+/// Whether a `ServeDir` status is an answer about a file that is there: a success, a
+/// redirect or "not modified", or a refused precondition or range of an existing file.
+fn is_servable(status: StatusCode) -> bool {
+    status.is_success()
+        || status.is_redirection()
+        || status == StatusCode::PRECONDITION_FAILED
+        || status == StatusCode::RANGE_NOT_SATISFIABLE
 }
 
 /// The page shown when the demo has not been built: what to run.
