@@ -200,10 +200,12 @@ pub fn router(config: DemoConfig) -> Router {
         .route("/index.html", get(page_route))
         .nest("/api", api)
         .fallback(asset_route)
+        .method_not_allowed_fallback(|| async { Refusal::method_not_allowed() })
         .with_state(Arc::clone(&demo));
     // `nest` matches `/demo` but not `/demo/`, the address people are given.
     Router::new()
         .route("/demo/", get(page_route))
+        .method_not_allowed_fallback(|| async { Refusal::method_not_allowed() })
         .with_state(demo)
         .nest("/demo", demo_routes)
 }

@@ -135,3 +135,20 @@ async fn a_file_of_the_built_page_is_served_and_other_methods_on_it_are_refused(
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "body: {body}");
     assert_eq!(body["error"], "invalid_request", "body: {body}");
 }
+
+#[tokio::test]
+async fn another_method_on_the_demo_page_is_the_demos_own_405() {
+    // The fuzzer's input (in process): `OPTIONS /demo/?publicKey=...` answered an empty 405.
+    let (h, _dist) = start_with_built_page().await;
+    for path in ["/demo/", "/demo", "/demo/index.html"] {
+        for method in [Method::OPTIONS, Method::POST, Method::DELETE] {
+            let (status, body) = request(&h, method.clone(), path).await;
+            assert_eq!(
+                status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}: {body}"
+            );
+            assert_eq!(body["error"], "invalid_request", "{method} {path}: {body}");
+        }
+    }
+}
