@@ -179,7 +179,9 @@ pub fn router(config: DemoConfig) -> Router {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
-    let assets = ServeDir::new(&config.dist_dir);
+    // No index pages for folders: the page has its own routes, and `ServeDir`'s redirect to
+    // `<folder>/` would drop the `/demo` prefix (it sees the path inside the nest).
+    let assets = ServeDir::new(&config.dist_dir).append_index_html_on_directories(false);
     let demo = Arc::new(Demo {
         config,
         http,

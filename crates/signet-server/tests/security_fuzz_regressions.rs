@@ -152,3 +152,28 @@ async fn another_method_on_the_demo_page_is_the_demos_own_405() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_folder_of_the_built_page_is_not_found_rather_than_a_redirect_out_of_the_demo() {
+    // ServeDir redirected `/demo/assets` to `/assets/`: the path inside the nest, outside
+    // the demo.
+    let (h, _dist) = start_with_built_page().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for path in ["/demo/assets", "/demo//assets", "/demo/assets/"] {
+        let answer = http
+            .get(format!("http://{}{path}", h.server.addr))
+            .send()
+            .await
+            .expect("answered");
+        let status = answer.status();
+        assert!(
+            answer.headers().get("location").is_none(),
+            "{path}: {status}"
+        );
+        let body: Value = answer.json().await.unwrap_or(Value::Null);
+        assert_demo_not_found(status, &body);
+    }
+}
