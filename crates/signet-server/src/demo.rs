@@ -31,7 +31,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -42,7 +42,6 @@ use signet_protocol::{
     EnrollmentLink, ErrorBody, ErrorCode, TrackAttributes, TrackResponse, ValidateRequest,
     ValidateResponse,
 };
-use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 use url::Url;
 
@@ -164,7 +163,8 @@ impl fmt::Debug for DemoConfig {
     }
 }
 
-/// The demo's shared state: its configuration and one HTTP client for the push server.
+/// The demo's shared state: its configuration, one HTTP client for the push server, and the
+/// static files of the built page.
 struct Demo {
     config: DemoConfig,
     http: reqwest::Client,
@@ -179,7 +179,9 @@ pub fn router(config: DemoConfig) -> Router {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
-    let assets = ServeDir::new(&config.dist_dir);
+    // No index pages for folders: the page has its own routes, and `ServeDir`'s redirect to
+    // `<folder>/` would drop the `/demo` prefix (it sees the path inside the nest).
+    let assets = ServeDir::new(&config.dist_dir).append_index_html_on_directories(false);
     let demo = Arc::new(Demo {
         config,
         http,
@@ -200,23 +202,14 @@ pub fn router(config: DemoConfig) -> Router {
         .route("/index.html", get(page_route))
         .nest("/api", api)
         .fallback(asset_route)
+        .method_not_allowed_fallback(|| async { Refusal::method_not_allowed() })
         .with_state(Arc::clone(&demo));
     // `nest` matches `/demo` but not `/demo/`, the address people are given.
     Router::new()
         .route("/demo/", get(page_route))
+        .method_not_allowed_fallback(|| async { Refusal::method_not_allowed() })
         .with_state(demo)
         .nest("/demo", demo_routes)
-}
-
-/// The page's files (`dist/`). Whatever is not a file there, or cannot be read (a name too
-/// long for the disk, say), is the demo's own 404: never a bare error.
-async fn asset_route(State(demo): State<Arc<Demo>>, request: Request) -> Response {
-    match demo.assets.clone().oneshot(request).await {
-        Ok(response) if response.status().is_success() || response.status().is_redirection() => {
-            response.map(Body::new)
-        }
-        _ => Refusal::not_found().into_response(),
-    }
 }
 
 // --- The page -----------------------------------------------------------------------------
@@ -232,6 +225,50 @@ async fn page_route(State(demo): State<Arc<Demo>>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// Any other path: a file of the built page (`assets/...`), or the demo's own 404.
+///
+/// `ServeDir` turns file-system errors other than "not found" into a bare 500 and an error log
+/// line (for example ENAMETOOLONG for a path segment over 255 bytes), which anyone could
+/// request over and over. Here every path that names no servable file is a section-7 404 and
+/// logs nothing above debug; a method other than GET or HEAD is a 405 when the file exists.
+async fn asset_route(State(demo): State<Arc<Demo>>, request: Request) -> Response {
+    let mut assets = demo.assets.clone();
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return match assets.try_call(request).await {
+            Ok(response) if is_servable(response.status()) => response.map(Body::new),
+            Ok(_) => Refusal::not_found().into_response(),
+            Err(error) => {
+                // The kind only: the path is the caller's text.
+                tracing::debug!(kind = ?error.kind(), "demo file not served");
+                Refusal::not_found().into_response()
+            }
+        };
+    }
+    // Another method: 405 for a file that is there, 404 for one that is not.
+    let mut probe = Request::new(Body::empty());
+    *probe.method_mut() = Method::HEAD;
+    probe.uri_mut().clone_from(request.uri());
+    match assets.try_call(probe).await {
+        Ok(response) if is_servable(response.status()) => {
+            let mut refusal = Refusal::method_not_allowed().into_response();
+            refusal
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            refusal
+        }
+        Ok(_) | Err(_) => Refusal::not_found().into_response(),
+    }
+}
+
+/// Whether a `ServeDir` status is an answer about a file that is there: a success, a
+/// redirect or "not modified", or a refused precondition or range of an existing file.
+fn is_servable(status: StatusCode) -> bool {
+    status.is_success()
+        || status.is_redirection()
+        || status == StatusCode::PRECONDITION_FAILED
+        || status == StatusCode::RANGE_NOT_SATISFIABLE
 }
 
 /// The page shown when the demo has not been built: what to run.

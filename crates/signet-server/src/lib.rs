@@ -25,7 +25,8 @@
 //! ```
 //!
 //! [`spawn_on`] does the same on a listener of your own; the `signet-server` binary is a thin
-//! command line around it.
+//! command line around it. With the `test-util` feature, `RunningServer::router` hands out the
+//! router it serves, for `tower::ServiceExt::oneshot` (the `server_router` fuzz target).
 //!
 //! # Layout
 //!
@@ -86,6 +87,8 @@ pub struct RunningServer {
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     _temp_dir: Option<tempfile::TempDir>,
+    #[cfg(feature = "test-util")]
+    router: axum::Router,
 }
 
 /// Credentials of a tenant.
@@ -135,6 +138,17 @@ impl RunningServer {
     /// The server's storage, for tests that look behind the API.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The router this server serves on its socket (the API under `/v1` and the demo under
+    /// `/demo`, on the same store, tenant and clock), to drive in process with
+    /// `tower::ServiceExt::oneshot` without a connection per request. Requests sent this way
+    /// and over [`RunningServer::addr`] see the same data; the demo's backend routes still
+    /// call the API over the socket, as they do in production. Only with the `test-util`
+    /// feature (fuzz targets, tests).
+    #[cfg(feature = "test-util")]
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
     }
 
     /// Stops accepting, releases long-polls, waits for requests in flight, closes the
@@ -211,6 +225,8 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         ..demo::DemoConfig::for_listener(addr, &base_url, &tenant.id, &tenant.secret_key)
     };
     let router = app::router(state).merge(demo::router(demo));
+    #[cfg(feature = "test-util")]
+    let served = router.clone();
     let mut stopped = shutting_down;
     // `into_make_service` shares the router between connections. Passing the `Router` itself
     // makes axum deep-clone every route's service stack for each connection (about 30 KB
@@ -238,6 +254,8 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         stop: Some(stop),
         task: Some(task),
         _temp_dir: temp_dir,
+        #[cfg(feature = "test-util")]
+        router: served,
     })
 }
 
