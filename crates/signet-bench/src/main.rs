@@ -156,6 +156,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         rows.extend(report::criterion_rows(dir));
     }
 
+    rows.sort_by_key(|row| row.part);
     let mode = if args.smoke {
         "smoke (tiny counts: the figures mean nothing)"
     } else {
