@@ -1,6 +1,6 @@
 //! Signet's benchmark harness: `signet-server` in-process (or as a child process for capacity)
 //! on loopback with SQLite in a temporary folder, headless devices on `signet-core` with
-//! memory keys, and relying parties, measuring what issue 7 asks for.
+//! memory keys, and relying parties, measuring the targets of docs/benchmarks.md.
 //!
 //! - [`rp`]: a relying party (backend with the secret key, page with the track token) over
 //!   the server's HTTP API (protocol sections 4 and 5).

@@ -1,5 +1,5 @@
-//! The measurements of issue 7, one function per part. Each starts its own servers, so the
-//! parts do not disturb each other's figures.
+//! The measurements of docs/benchmarks.md, one function per part. Each starts its own
+//! servers, so the parts do not disturb each other's figures.
 
 use std::collections::HashMap;
 use std::path::Path;

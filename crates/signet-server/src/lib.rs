@@ -1,5 +1,5 @@
 //! Signet's push server: the Authsignal-compatible device, initiator and server APIs of
-//! `shared/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
+//! docs/protocol.md (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
 //!
 //! # Starting a server in a test
 //!
