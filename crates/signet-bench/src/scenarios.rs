@@ -16,8 +16,8 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::Error;
 use crate::child::ChildServer;
 use crate::device::{EngineDevice, KeyDevice, Seen};
-use crate::rp::Rp;
 use crate::stats::Summary;
+use signet_testkit::Rp;
 
 /// How big each part is: tiny for `--smoke`, the real counts otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -751,5 +751,5 @@ async fn one_flow(rp: &Rp, device: &KeyDevice) -> Result<(), Error> {
             what: "the approval was not taken",
         });
     }
-    rp.finish(&sign_in, 10).await
+    Ok(rp.finish(&sign_in, 10).await?)
 }

@@ -36,7 +36,9 @@ pub enum Error {
         #[source]
         source: keyring_core::Error,
     },
-    /// A failure injected into a [`MemoryKeyStore`](crate::keys::MemoryKeyStore) by a test.
+    /// A failure injected into a [`MemoryKeyStore`](crate::keys::MemoryKeyStore) by a test
+    /// (only with the `testable` feature).
+    #[cfg(feature = "testable")]
     #[error("injected keystore failure")]
     InjectedFailure,
     /// The accounts file could not be parsed; it was moved aside, keys are untouched.

@@ -10,13 +10,14 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use signet_protocol::clock::Clock;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::CorsLayer;
 
 use crate::Error;
 use crate::api::{device, initiator, server};
-use crate::config::{Clock, RateLimits};
+use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
 use crate::notify::Notifier;
 use crate::store::Store;

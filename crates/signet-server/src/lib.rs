@@ -8,7 +8,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), signet_server::Error> {
-//! use signet_server::{Config, ManualClock, TenantSettings};
+//! use signet_protocol::clock::ManualClock; // the `testable` feature of signet-protocol
+//! use signet_server::{Config, TenantSettings};
 //! use std::sync::Arc;
 //!
 //! let clock = ManualClock::starting_now();
@@ -52,11 +53,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use signet_protocol::clock::Clock;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{Clock, Config, ManualClock, RateLimits, SystemClock, TenantSeed, TenantSettings};
+pub use config::{Config, RateLimits, TenantSeed, TenantSettings};
 pub use error::Error;
 pub use extract::BODY_LIMIT;
 pub use store::Store;

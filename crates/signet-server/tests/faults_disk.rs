@@ -181,7 +181,7 @@ async fn losing_write_access_while_running_refuses_writes_in_words_and_keeps_ser
         )
         .await,
         r.device
-            .answer(&r.h, &r.challenge_id, true, json!({}))
+            .answer(&r.h.api, &r.challenge_id, true, json!({}))
             .await,
     ];
     for refused in &refusals {
@@ -232,14 +232,14 @@ async fn once_write_access_returns_every_acknowledged_answer_is_durable() {
     assert!(tracked.status.is_server_error(), "{tracked:?}");
     let refused = r
         .device
-        .answer(&r.h, &r.challenge_id, true, json!({}))
+        .answer(&r.h.api, &r.challenge_id, true, json!({}))
         .await;
     assert!(refused.status.is_server_error(), "{refused:?}");
     // 1. The disk is back; the device retries and is told the answer was taken.
     drop(locked);
     let told = r
         .device
-        .answer(&r.h, &r.challenge_id, true, json!({}))
+        .answer(&r.h.api, &r.challenge_id, true, json!({}))
         .await
         .ok();
     assert_eq!(told["isVerified"], true);

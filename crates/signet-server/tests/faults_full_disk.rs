@@ -116,7 +116,7 @@ async fn a_full_disk_refuses_writes_with_a_503_and_loses_no_acknowledged_write_o
         "300 sign-ins of 3 KiB were all taken on a full 4 MiB disk"
     );
     // The device's answer: taken or refused the same way.
-    let first = device.answer(&h, &challenge_id, true, json!({})).await;
+    let first = device.answer(&h.api, &challenge_id, true, json!({})).await;
     if !first.status.is_success() {
         assert_storage_unavailable(&first);
     }
@@ -126,7 +126,7 @@ async fn a_full_disk_refuses_writes_with_a_503_and_loses_no_acknowledged_write_o
     std::fs::remove_file(&filler).expect("filler removed");
     let retried = track(&h, "bob").await.ok();
     acknowledged.push(retried["idempotencyKey"].as_str().expect("key").to_owned());
-    let told = device.answer(&h, &challenge_id, true, json!({})).await;
+    let told = device.answer(&h.api, &challenge_id, true, json!({})).await;
     if first.status.is_success() {
         told.error(409, "challenge_already_answered");
     } else {
