@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::connections::ConnectionLimits;
+
 /// Everything a server needs to start. `Config::default()` is a server with a temporary
 /// database, a new random tenant and the protocol's default lifetimes: what a test wants.
 #[derive(Debug, Clone)]
@@ -27,6 +29,8 @@ pub struct Config {
     pub demo_dir: PathBuf,
     /// The clock used for every lifetime. Tests pass a [`ManualClock`].
     pub clock: Arc<dyn Clock>,
+    /// Connection caps and the header, idle and body timeouts.
+    pub connection_limits: ConnectionLimits,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             public_base_url: None,
             demo_dir: PathBuf::from(crate::demo::DEFAULT_DIST_DIR),
             clock: Arc::new(SystemClock),
+            connection_limits: ConnectionLimits::default(),
         }
     }
 }
