@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use signet_protocol::clock::{Clock, SystemClock};
 
+use crate::connections::ConnectionLimits;
+
 /// Everything a server needs to start. `Config::default()` is a server with a temporary
 /// database, a new random tenant and the protocol's default lifetimes: what a test wants.
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub struct Config {
     /// The clock used for every lifetime. Tests pass a `signet_protocol::clock::ManualClock`
     /// (its `testable` feature).
     pub clock: Arc<dyn Clock>,
+    /// Connection caps and the header, idle and body timeouts.
+    pub connection_limits: ConnectionLimits,
 }
 
 impl Default for Config {
@@ -42,6 +46,7 @@ impl Default for Config {
             public_base_url: None,
             demo_dir: PathBuf::from(crate::demo::DEFAULT_DIST_DIR),
             clock: Arc::new(SystemClock),
+            connection_limits: ConnectionLimits::default(),
         }
     }
 }

@@ -41,6 +41,7 @@
 mod api;
 mod app;
 mod config;
+mod connections;
 pub mod demo;
 mod error;
 mod extract;
@@ -59,6 +60,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{Config, RateLimits, TenantSeed, TenantSettings};
+pub use connections::{ConnectionCounts, ConnectionLimits};
 pub use error::Error;
 pub use extract::BODY_LIMIT;
 pub use store::Store;
@@ -86,6 +88,7 @@ pub struct RunningServer {
     notifier: Arc<Notifier>,
     requests: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
+    gate: Arc<connections::Gate>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     _temp_dir: Option<tempfile::TempDir>,
@@ -135,6 +138,11 @@ impl RunningServer {
     /// devices and relying parties cost it.
     pub fn requests_received(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// How many connections the server holds, and has refused, evicted and timed out.
+    pub fn connection_counts(&self) -> ConnectionCounts {
+        self.gate.counts()
     }
 
     /// The server's storage, for tests that look behind the API.
@@ -229,18 +237,15 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
     let router = app::router(state).merge(demo::router(demo));
     #[cfg(feature = "test-util")]
     let served = router.clone();
-    let mut stopped = shutting_down;
-    // `into_make_service` shares the router between connections. Passing the `Router` itself
-    // makes axum deep-clone every route's service stack for each connection (about 30 KB
-    // per connection, held as long as it is open: 300 MB for 10,000 parked long-polls).
-    let service = router.into_make_service();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    // One router shared by every connection (a clone is a reference count): building it per
+    // connection costs about 30 KB each, held while the connection is open.
+    let gate = Arc::new(connections::Gate::new(config.connection_limits));
+    let task = tokio::spawn(connections::serve(
+        listener,
+        router,
+        Arc::clone(&gate),
+        shutting_down,
+    ));
     tracing::info!(%addr, tenant_id = %tenant.id, "signet-server listening");
     Ok(RunningServer {
         base_url,
@@ -253,6 +258,7 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         notifier,
         requests,
         clock: config.clock,
+        gate,
         stop: Some(stop),
         task: Some(task),
         _temp_dir: temp_dir,

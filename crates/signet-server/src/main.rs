@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use signet_server::{Config, RateLimits, TenantSeed, TenantSettings};
+use signet_server::{Config, ConnectionLimits, RateLimits, TenantSeed, TenantSettings};
 
 /// Signet's push server: an Authsignal-compatible API over SQLite.
 #[derive(Debug, Parser)]
@@ -51,6 +51,25 @@ struct Args {
     /// The built demo page served at /demo/ (`npm ci && npm run build` in crates/signet-server/demo).
     #[arg(long, env = "SIGNET_DEMO_DIR", default_value = signet_server::demo::DEFAULT_DIST_DIR)]
     demo_dir: PathBuf,
+    /// Seconds a client has to send a whole request head.
+    #[arg(long, env = "SIGNET_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    header_timeout_seconds: u64,
+    /// Seconds a keep-alive connection may wait for its next request.
+    #[arg(long, env = "SIGNET_IDLE_TIMEOUT_SECONDS", default_value_t = 75)]
+    idle_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "SIGNET_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
+    body_timeout_seconds: u64,
+    /// Most connections held at once (default: the open-files limit less an eighth).
+    #[arg(long, env = "SIGNET_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Most connections held at once from one IP address.
+    #[arg(
+        long,
+        env = "SIGNET_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 512
+    )]
+    max_connections_per_address: usize,
 }
 
 #[tokio::main]
@@ -83,6 +102,13 @@ async fn main() -> anyhow::Result<()> {
         },
         public_base_url: args.base_url,
         demo_dir: args.demo_dir,
+        connection_limits: ConnectionLimits {
+            header_timeout: Duration::from_secs(args.header_timeout_seconds),
+            idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
+            body_timeout: Duration::from_secs(args.body_timeout_seconds),
+            max_connections: args.max_connections,
+            max_connections_per_address: args.max_connections_per_address,
+        },
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
