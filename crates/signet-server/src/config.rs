@@ -91,8 +91,8 @@ impl Default for TenantSettings {
     }
 }
 
-/// Per-user limits on push challenges (push-fatigue protection). A challenge refused by a
-/// limit gets `rate_limited` (HTTP 429).
+/// Per-user limits on push challenges (push-fatigue protection) and on nonces (a nonce
+/// flood). A request refused by a limit gets `rate_limited` (HTTP 429).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// Most challenges open (unanswered, unexpired) at once for one user.
@@ -103,6 +103,14 @@ pub struct RateLimits {
     pub window: Duration,
     /// After an "it wasn't me" decline, no new challenge for the user for this long.
     pub not_me_cooldown: Duration,
+    /// Most unused nonces (3.4a, and 3.6a apart) one address may hold for one key. Beyond
+    /// it, new nonces are refused; issued ones are never evicted.
+    pub max_live_nonces_per_address: u32,
+    /// Most unused nonces of one purpose all addresses together may hold for one key.
+    pub max_live_nonces_per_key: u32,
+    /// Nonces (3.4a and 3.6a, all keys) one address may ask for per second, with bursts of
+    /// twice that.
+    pub nonces_per_address_per_second: u32,
 }
 
 impl RateLimits {
@@ -113,6 +121,9 @@ impl RateLimits {
             max_recent_challenges: u32::MAX,
             window: Duration::from_secs(600),
             not_me_cooldown: Duration::ZERO,
+            max_live_nonces_per_address: u32::MAX,
+            max_live_nonces_per_key: u32::MAX,
+            nonces_per_address_per_second: u32::MAX,
         }
     }
 }
@@ -124,6 +135,9 @@ impl Default for RateLimits {
             max_recent_challenges: 20,
             window: Duration::from_secs(600),
             not_me_cooldown: Duration::from_secs(300),
+            max_live_nonces_per_address: 8,
+            max_live_nonces_per_key: 64,
+            nonces_per_address_per_second: 20,
         }
     }
 }

@@ -46,6 +46,7 @@ mod error;
 mod extract;
 mod notify;
 pub mod store;
+mod throttle;
 mod token;
 
 use std::net::SocketAddr;
@@ -226,6 +227,9 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         clock: Arc::clone(&config.clock),
         shutting_down: shutting_down.clone(),
         requests: Arc::clone(&requests),
+        nonce_throttle: Arc::new(throttle::AddressThrottle::new(
+            config.rate_limits.nonces_per_address_per_second,
+        )),
     };
     let demo = demo::DemoConfig {
         challenge_lifetime: tenant.settings.challenge_lifetime,

@@ -276,6 +276,25 @@ pub struct Answer<'a> {
     pub decline_reason: Option<DeclineReason>,
 }
 
+/// A nonce to store (3.4a, 3.6a).
+#[derive(Debug, Clone, Copy)]
+pub struct NewNonce<'a> {
+    /// The authenticator it is for.
+    pub authenticator_id: &'a str,
+    /// Why it is issued.
+    pub purpose: NoncePurpose,
+    /// The message the device signs.
+    pub message: &'a str,
+    /// The `challengeId` of a 3.6a nonce.
+    pub update_id: Option<&'a str>,
+    /// The network address it is issued to (empty when unknown).
+    pub client_address: &'a str,
+    /// When it expires.
+    pub expires_at: i64,
+    /// Now.
+    pub now: i64,
+}
+
 /// Why a nonce was issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoncePurpose {
@@ -734,33 +753,49 @@ impl Store {
 
     // ----- nonces -----
 
-    /// Stores a single-use nonce for an authenticator, and drops its expired ones.
-    pub async fn add_nonce(
-        &self,
-        authenticator_id: &str,
-        purpose: NoncePurpose,
-        message: &str,
-        update_id: Option<&str>,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<(), Error> {
+    /// Stores a single-use nonce for an authenticator, issued to `nonce.client_address`, and
+    /// drops its expired ones. Refused with `rate_limited` (nothing stored) when that address
+    /// already holds `limits.max_live_nonces_per_address` live nonces of this purpose for the
+    /// authenticator, or all addresses together `limits.max_live_nonces_per_key`: older nonces
+    /// are never evicted, so the device's own stay usable.
+    pub async fn add_nonce(&self, nonce: &NewNonce<'_>, limits: &RateLimits) -> Result<(), Error> {
         let mut db = self.writer.acquire().await?;
-        // Two statements without a transaction: dropping the expired nonces is only cleanup.
+        // One writer connection: the count and the insert cannot race another add_nonce.
         let result = async {
             sqlx::query("DELETE FROM nonces WHERE authenticator_id = ? AND expires_at <= ?")
-                .bind(authenticator_id)
-                .bind(now)
+                .bind(nonce.authenticator_id)
+                .bind(nonce.now)
                 .execute(&mut db.conn)
                 .await?;
-            sqlx::query(
-                "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at)
-             VALUES (?, ?, ?, ?, ?)",
+            let (from_address, in_all): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(client_address = ?), 0), COUNT(*) FROM nonces
+                 WHERE authenticator_id = ? AND purpose = ?",
             )
-            .bind(message)
-            .bind(authenticator_id)
-            .bind(purpose.as_str())
-            .bind(update_id)
-            .bind(expires_at)
+            .bind(nonce.client_address)
+            .bind(nonce.authenticator_id)
+            .bind(nonce.purpose.as_str())
+            .fetch_one(&mut db.conn)
+            .await?;
+            if from_address >= i64::from(limits.max_live_nonces_per_address) {
+                return Err(Error::RateLimited {
+                    reason: "too many unused nonces for this key from this address; use one or wait for them to expire",
+                });
+            }
+            if in_all >= i64::from(limits.max_live_nonces_per_key) {
+                return Err(Error::RateLimited {
+                    reason: "too many unused nonces for this key; use one or wait for them to expire",
+                });
+            }
+            sqlx::query(
+                "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at, client_address)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(nonce.message)
+            .bind(nonce.authenticator_id)
+            .bind(nonce.purpose.as_str())
+            .bind(nonce.update_id)
+            .bind(nonce.expires_at)
+            .bind(nonce.client_address)
             .execute(&mut db.conn)
             .await?;
             Ok::<_, Error>(())
@@ -769,21 +804,26 @@ impl Store {
         db.settle(result)
     }
 
-    /// The unexpired nonces of an authenticator for a purpose, newest first.
+    /// The unexpired nonces of an authenticator for a purpose issued to `client_address`,
+    /// newest first (at most `limit`).
     pub async fn live_nonces(
         &self,
         authenticator_id: &str,
         purpose: NoncePurpose,
+        client_address: &str,
+        limit: u32,
         now: i64,
     ) -> Result<Vec<String>, Error> {
         let mut db = self.reader.acquire().await?;
         let result = sqlx::query_scalar(
             "SELECT message FROM nonces WHERE authenticator_id = ? AND purpose = ?
-             AND expires_at > ? ORDER BY expires_at DESC LIMIT 16",
+             AND client_address = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT ?",
         )
         .bind(authenticator_id)
         .bind(purpose.as_str())
+        .bind(client_address)
         .bind(now)
+        .bind(limit)
         .fetch_all(&mut db.conn)
         .await;
         db.settle(result)
