@@ -302,7 +302,12 @@ async fn a_device_refused_every_nonce_tries_the_signed_fetch_three_times_then_sh
     let challenge = engine.pending().pop().unwrap();
     assert_eq!(challenge.custom, None);
     // And it can be answered.
-    assert!(engine.answer(&challenge.id, Answer::approve()).await.unwrap());
+    assert!(
+        engine
+            .answer(&challenge.id, Answer::approve())
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]

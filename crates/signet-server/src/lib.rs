@@ -44,6 +44,7 @@ mod connections;
 pub mod demo;
 mod error;
 mod extract;
+pub mod log_sink;
 mod notify;
 pub mod store;
 mod throttle;
