@@ -31,6 +31,10 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// Connection caps and the header, idle and body timeouts.
     pub connection_limits: ConnectionLimits,
+    /// How long actions (and their challenges) are kept after they were created.
+    pub retention: Duration,
+    /// How often expired rows are purged (in the background, in small batches).
+    pub purge_interval: Duration,
 }
 
 impl Default for Config {
@@ -45,6 +49,8 @@ impl Default for Config {
             demo_dir: PathBuf::from(crate::demo::DEFAULT_DIST_DIR),
             clock: Arc::new(SystemClock),
             connection_limits: ConnectionLimits::default(),
+            retention: Duration::from_secs(30 * 24 * 3600),
+            purge_interval: Duration::from_secs(60),
         }
     }
 }
@@ -111,6 +117,9 @@ pub struct RateLimits {
     /// Nonces (3.4a and 3.6a, all keys) one address may ask for per second, with bursts of
     /// twice that.
     pub nonces_per_address_per_second: u32,
+    /// Most open actions (tracked in the last 10 minutes, still waiting for a challenge) per
+    /// tenant; `u32::MAX`: no cap.
+    pub max_open_actions: u32,
 }
 
 impl RateLimits {
@@ -124,6 +133,7 @@ impl RateLimits {
             max_live_nonces_per_address: u32::MAX,
             max_live_nonces_per_key: u32::MAX,
             nonces_per_address_per_second: u32::MAX,
+            max_open_actions: u32::MAX,
         }
     }
 }
@@ -138,6 +148,7 @@ impl Default for RateLimits {
             max_live_nonces_per_address: 8,
             max_live_nonces_per_key: 64,
             nonces_per_address_per_second: 20,
+            max_open_actions: 10_000,
         }
     }
 }

@@ -46,6 +46,7 @@ mod error;
 mod extract;
 pub mod log_sink;
 mod notify;
+mod retention;
 pub mod store;
 mod throttle;
 mod token;
@@ -248,6 +249,13 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         router,
         Arc::clone(&gate),
         shutting_down,
+    ));
+    tokio::spawn(retention::purge_task(
+        store.clone(),
+        Arc::clone(&config.clock),
+        config.retention,
+        config.purge_interval,
+        stop.subscribe(),
     ));
     tracing::info!(%addr, tenant_id = %tenant.id, "signet-server listening");
     Ok(RunningServer {

@@ -69,6 +69,12 @@ struct Args {
     /// Most connections held at once (default: the open-files limit less an eighth).
     #[arg(long, env = "SIGNET_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Days actions (and their challenges) are kept.
+    #[arg(long, env = "SIGNET_RETENTION_DAYS", default_value_t = 30)]
+    retention_days: u64,
+    /// Most open actions (tracked in the last 10 minutes, waiting for a challenge) per tenant.
+    #[arg(long, env = "SIGNET_MAX_OPEN_ACTIONS", default_value_t = 10_000)]
+    max_open_actions: u32,
     /// Most connections held at once from one IP address.
     #[arg(
         long,
@@ -112,10 +118,12 @@ async fn main() -> anyhow::Result<()> {
             max_open_challenges: args.max_open_challenges,
             max_recent_challenges: args.max_recent_challenges,
             not_me_cooldown: Duration::from_secs(args.not_me_cooldown_seconds),
+            max_open_actions: args.max_open_actions,
             ..RateLimits::default()
         },
         public_base_url: args.base_url,
         demo_dir: args.demo_dir,
+        retention: Duration::from_secs(args.retention_days.saturating_mul(24 * 3600)),
         connection_limits: ConnectionLimits {
             header_timeout: Duration::from_secs(args.header_timeout_seconds),
             idle_timeout: Duration::from_secs(args.idle_timeout_seconds),

@@ -158,7 +158,35 @@ pub struct NewAction {
     pub custom: Option<Value>,
     /// Whether its challenges use number matching.
     pub number_matching: bool,
+    /// Most open actions (waiting for a challenge, created after `since`) the tenant may
+    /// have; `None`: no cap. A new action beyond it is refused with `rate_limited`.
+    pub open_cap: Option<OpenActionsCap>,
 }
+
+/// The cap on a tenant's open actions.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenActionsCap {
+    /// Most open actions.
+    pub max: u32,
+    /// Actions created before this (Unix ms) no longer count (their tokens have expired).
+    pub since: i64,
+}
+
+/// How many rows one purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Expired nonces.
+    pub nonces: u64,
+    /// Challenges expired for longer than the grace period.
+    pub challenges: u64,
+    /// Actions older than the retention.
+    pub actions: u64,
+    /// Records of expired enrollment tokens.
+    pub enrollment_tokens: u64,
+}
+
+/// Most rows one purge statement deletes: the writer is held for one short batch at a time.
+pub const PURGE_BATCH: u32 = 1000;
 
 #[derive(sqlx::FromRow)]
 struct ActionRow {
@@ -747,6 +775,59 @@ impl Store {
         db.settle(result)
     }
 
+    // ----- retention -----
+
+    /// Deletes, in batches of at most [`PURGE_BATCH`] rows per statement (each its own short
+    /// write), expired nonces and enrollment-token records, challenges that expired before
+    /// `challenges_before`, and actions created before `actions_before` with their
+    /// challenges.
+    pub async fn purge(
+        &self,
+        now: i64,
+        challenges_before: i64,
+        actions_before: i64,
+    ) -> Result<Purged, Error> {
+        let statements = [
+            "DELETE FROM nonces WHERE rowid IN
+             (SELECT rowid FROM nonces WHERE expires_at <= ? LIMIT ?)",
+            "DELETE FROM enrollment_tokens WHERE rowid IN
+             (SELECT rowid FROM enrollment_tokens WHERE expires_at <= ? LIMIT ?)",
+            "DELETE FROM challenges WHERE rowid IN
+             (SELECT rowid FROM challenges WHERE expires_at <= ? LIMIT ?)",
+            "DELETE FROM challenges WHERE rowid IN
+             (SELECT c.rowid FROM actions a JOIN challenges c
+              ON c.tenant_id = a.tenant_id AND c.idempotency_key = a.idempotency_key
+              WHERE a.created_at <= ? LIMIT ?)",
+            "DELETE FROM actions WHERE rowid IN
+             (SELECT rowid FROM actions WHERE created_at <= ? LIMIT ?)",
+        ];
+        let bounds = [now, now, challenges_before, actions_before, actions_before];
+        let mut counts = [0_u64; 5];
+        for ((statement, bound), count) in statements.iter().zip(bounds).zip(&mut counts) {
+            loop {
+                let mut db = self.writer.acquire().await?;
+                let result = sqlx::query(statement)
+                    .bind(bound)
+                    .bind(PURGE_BATCH)
+                    .execute(&mut db.conn)
+                    .await;
+                let deleted = db.settle(result)?.rows_affected();
+                *count += deleted;
+                if deleted < u64::from(PURGE_BATCH) {
+                    break;
+                }
+                // Let requests waiting for the writer go first.
+                tokio::task::yield_now().await;
+            }
+        }
+        Ok(Purged {
+            nonces: counts[0],
+            enrollment_tokens: counts[1],
+            challenges: counts[2] + counts[3],
+            actions: counts[4],
+        })
+    }
+
     // ----- nonces -----
 
     /// Stores a single-use nonce for an authenticator, issued to `nonce.client_address`, and
@@ -867,6 +948,33 @@ impl Store {
             // RETURNING row, so the error of an autocommit that fails after it (a read-only
             // disk) would be lost, and the write acknowledged but never stored.
             let mut tx = db.conn.begin().await?;
+            // 0. The tenant's cap on open actions (a retry of an existing key passes).
+            if let Some(cap) = new.open_cap {
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = ? AND state = ?
+                     AND created_at > ? LIMIT ?)",
+                )
+                .bind(tenant_id)
+                .bind(ActionState::ChallengeRequired.as_str())
+                .bind(cap.since)
+                .bind(cap.max)
+                .fetch_one(&mut *tx)
+                .await?;
+                if open >= i64::from(cap.max) {
+                    let exists: Option<i64> = sqlx::query_scalar(
+                        "SELECT 1 FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
+                    )
+                    .bind(tenant_id)
+                    .bind(&new.idempotency_key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if exists.is_none() {
+                        return Err(Error::RateLimited {
+                            reason: "too many open actions for this tenant; finish or let some expire first",
+                        });
+                    }
+                }
+            }
             // 1. A new action, unless one with this idempotency key exists.
             let inserted = sqlx::query_as::<_, ActionRow>(
                 "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,

@@ -13,7 +13,7 @@ use super::iso;
 use crate::Error;
 use crate::app::AppState;
 use crate::extract::{ApiJson, ApiJsonOrDefault, ApiPath, SecretAuth};
-use crate::store::{Action, NewAction, new_id};
+use crate::store::{Action, NewAction, OpenActionsCap, new_id};
 use crate::token::{self, Claims, TRACK_TOKEN_LIFETIME_MS, TokenKind};
 
 /// Longest accepted user id, action code or idempotency key.
@@ -70,6 +70,12 @@ pub(crate) async fn track(
                 device_id: attributes.device_id,
                 custom: attributes.custom,
                 number_matching,
+                open_cap: (state.rate_limits.max_open_actions != u32::MAX).then(|| {
+                    OpenActionsCap {
+                        max: state.rate_limits.max_open_actions,
+                        since: now.saturating_sub(TRACK_TOKEN_LIFETIME_MS),
+                    }
+                }),
             },
             now,
         )
