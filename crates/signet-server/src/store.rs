@@ -1088,6 +1088,27 @@ impl Store {
 
     // ----- challenges -----
 
+    /// Expires the user's open (unanswered, unexpired) challenges now; returns how many.
+    pub async fn expire_open_challenges(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<u64, Error> {
+        let mut db = self.writer.acquire().await?;
+        let result = sqlx::query(
+            "UPDATE challenges SET expires_at = ? WHERE tenant_id = ? AND user_id = ?
+             AND answered_at IS NULL AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut db.conn)
+        .await;
+        Ok(db.settle(result)?.rows_affected())
+    }
+
     /// Creates a push challenge for an action, unless a per-user limit refuses it.
     pub async fn create_challenge(
         &self,

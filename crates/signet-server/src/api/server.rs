@@ -80,6 +80,13 @@ pub(crate) async fn track(
             now,
         )
         .await?;
+    // 2b. The Signet extension: the user's open challenges give way to this sign-in's.
+    if attributes.supersede_open_challenges == Some(true) {
+        state
+            .store
+            .expire_open_challenges(&tenant.id, &action.user_id, now)
+            .await?;
+    }
     // 3. Its token: 10 minutes, with the requested scope.
     let exp_ms = now.saturating_add(TRACK_TOKEN_LIFETIME_MS);
     let claims = Claims {
