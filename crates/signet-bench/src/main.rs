@@ -41,6 +41,14 @@ enum Command {
     /// Internal: be the server child of the capacity part.
     #[command(hide = true, name = "serve")]
     Serve,
+    /// The attack check: this server binary (a release build) under `ulimit -n 1024`, with
+    /// 1,100 half-open connections and then a flood of 500 nonces a second for one key, while
+    /// a device keeps signing in. Exits non-zero when a sign-in or signed fetch fails.
+    Attack {
+        /// The `signet-server` binary, e.g. `target/release/signet-server`.
+        #[arg(long, value_name = "BINARY")]
+        server: PathBuf,
+    },
 }
 
 fn load_average() -> String {
@@ -181,8 +189,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if let Some(Command::Serve) = args.command {
-        return Ok(signet_bench::child::serve().await?);
+    match &args.command {
+        Some(Command::Serve) => return Ok(signet_bench::child::serve().await?),
+        Some(Command::Attack { server }) => {
+            let figures = signet_bench::attack::run(server).await?;
+            println!("{}", figures.text());
+            anyhow::ensure!(
+                figures.passed(),
+                "the attack check failed: a sign-in or a signed fetch did not succeed"
+            );
+            return Ok(());
+        }
+        None => {}
     }
     run(args).await
 }

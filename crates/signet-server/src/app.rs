@@ -21,6 +21,7 @@ use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
 use crate::notify::Notifier;
 use crate::store::Store;
+use crate::throttle::AddressThrottle;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct AppState {
     pub(crate) shutting_down: watch::Receiver<bool>,
     /// API requests received since the start.
     pub(crate) requests: Arc<AtomicU64>,
+    /// Nonces (3.4a, 3.6a) per client address.
+    pub(crate) nonce_throttle: Arc<AddressThrottle>,
 }
 
 impl AppState {

@@ -36,6 +36,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, Sleep};
 
+use crate::extract::PeerAddress;
+
 /// Limits on the connections a server holds, and how long a quiet connection is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
@@ -398,7 +400,8 @@ async fn serve_connection(
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         in_service.begin_request();
         let guard = RequestGuard(Arc::clone(&in_service));
-        let request = request.map(|body| Body::new(TimedBody::new(body, limits.body_timeout)));
+        let mut request = request.map(|body| Body::new(TimedBody::new(body, limits.body_timeout)));
+        request.extensions_mut().insert(PeerAddress(peer.ip()));
         let answer = tower_service::Service::call(&mut router.clone(), request);
         async move {
             let response = answer.await;

@@ -45,8 +45,11 @@ mod connections;
 pub mod demo;
 mod error;
 mod extract;
+pub mod log_sink;
 mod notify;
+mod retention;
 pub mod store;
+mod throttle;
 mod token;
 
 use std::net::SocketAddr;
@@ -228,6 +231,9 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         clock: Arc::clone(&config.clock),
         shutting_down: shutting_down.clone(),
         requests: Arc::clone(&requests),
+        nonce_throttle: Arc::new(throttle::AddressThrottle::new(
+            config.rate_limits.nonces_per_address_per_second,
+        )),
     };
     let demo = demo::DemoConfig {
         challenge_lifetime: tenant.settings.challenge_lifetime,
@@ -245,6 +251,13 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         router,
         Arc::clone(&gate),
         shutting_down,
+    ));
+    tokio::spawn(retention::purge_task(
+        store.clone(),
+        Arc::clone(&config.clock),
+        config.retention,
+        config.purge_interval,
+        stop.subscribe(),
     ));
     tracing::info!(%addr, tenant_id = %tenant.id, "signet-server listening");
     Ok(RunningServer {

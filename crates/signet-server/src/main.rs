@@ -1,5 +1,6 @@
 //! The `signet-server` binary: starts the push server and prints what a tester needs.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,9 +22,14 @@ struct Args {
     /// The tenant id (default: the stored tenant, or a new random one).
     #[arg(long, env = "SIGNET_TENANT_ID")]
     tenant_id: Option<String>,
-    /// The tenant's secret key (default: the stored one, or a new random one).
+    /// The tenant's secret key (default: the stored one, or a new random one). For tests: a
+    /// key on the command line is visible to every user of the host (`ps`); use
+    /// `SIGNET_SECRET_KEY` or `--secret-key-file` instead.
     #[arg(long, env = "SIGNET_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// A file holding the tenant's secret key (its first line).
+    #[arg(long, env = "SIGNET_SECRET_KEY_FILE", conflicts_with = "secret_key")]
+    secret_key_file: Option<PathBuf>,
     /// The public base URL to print (default: http://<listen>/v1).
     #[arg(long, env = "SIGNET_BASE_URL")]
     base_url: Option<String>,
@@ -63,6 +69,12 @@ struct Args {
     /// Most connections held at once (default: the open-files limit less an eighth).
     #[arg(long, env = "SIGNET_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Days actions (and their challenges) are kept.
+    #[arg(long, env = "SIGNET_RETENTION_DAYS", default_value_t = 30)]
+    retention_days: u64,
+    /// Most open actions (tracked in the last 10 minutes, waiting for a challenge) per tenant.
+    #[arg(long, env = "SIGNET_MAX_OPEN_ACTIONS", default_value_t = 10_000)]
+    max_open_actions: u32,
     /// Most connections held at once from one IP address.
     #[arg(
         long,
@@ -79,14 +91,22 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        // A log that cannot be written never fails a request or the server.
+        .with_writer(signet_server::log_sink::SafeStderr)
+        .log_internal_errors(false)
         .init();
     let args = Args::parse();
+    let secret_key = match (&args.secret_key, &args.secret_key_file) {
+        (Some(key), _) => Some(key.clone()),
+        (None, Some(file)) => Some(read_secret_key(file)?),
+        (None, None) => None,
+    };
+    let key_given = secret_key.is_some();
     let config = Config {
         db: Some(args.db.clone()),
         tenant: TenantSeed {
             id: args.tenant_id,
-            secret_key: args.secret_key,
+            secret_key,
         },
         tenant_settings: TenantSettings {
             number_matching: args.number_matching,
@@ -98,10 +118,12 @@ async fn main() -> anyhow::Result<()> {
             max_open_challenges: args.max_open_challenges,
             max_recent_challenges: args.max_recent_challenges,
             not_me_cooldown: Duration::from_secs(args.not_me_cooldown_seconds),
+            max_open_actions: args.max_open_actions,
             ..RateLimits::default()
         },
         public_base_url: args.base_url,
         demo_dir: args.demo_dir,
+        retention: Duration::from_secs(args.retention_days.saturating_mul(24 * 3600)),
         connection_limits: ConnectionLimits {
             header_timeout: Duration::from_secs(args.header_timeout_seconds),
             idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
@@ -117,22 +139,50 @@ async fn main() -> anyhow::Result<()> {
     let server = signet_server::spawn_on(listener, config)
         .await
         .with_context(|| format!("cannot start with database {}", args.db.display()))?;
-    println!(
+    // The whole secret key is shown once, when this start made it; later only its first
+    // characters (enough to tell keys apart). A failing stdout does not stop the server.
+    let key_shown = if server.tenant_created && !key_given {
+        server.secret_key.clone()
+    } else {
+        key_prefix(&server.secret_key)
+    };
+    let _ = writeln!(
+        std::io::stdout(),
         "signet-server is running{}\n  base URL:   {}\n  tenant id:  {}\n  secret key: {}\n  database:   {}\n  demo page:  {}\nPress Ctrl-C to stop.",
         if server.tenant_created {
-            " (new tenant created)"
+            " (new tenant created; keep the secret key, it is not shown in full again)"
         } else {
             ""
         },
         server.base_url,
         server.tenant_id,
-        server.secret_key,
+        key_shown,
         server.db_path.display(),
         signet_server::demo::page_url(server.addr),
     );
+    let _ = std::io::stdout().flush();
     stop_signal().await?;
     server.shutdown().await?;
     Ok(())
+}
+
+/// The first characters of a secret key, then an ellipsis.
+fn key_prefix(key: &str) -> String {
+    let shown: String = key.chars().take((key.chars().count() / 4).min(7)).collect();
+    format!("{shown}… (shown in full only when created)")
+}
+
+/// The first line of a secret key file, without surrounding whitespace.
+fn read_secret_key(file: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the secret key file {}", file.display()))?;
+    let key = text.lines().next().unwrap_or_default().trim().to_owned();
+    anyhow::ensure!(
+        !key.is_empty(),
+        "the secret key file {} is empty",
+        file.display()
+    );
+    Ok(key)
 }
 
 /// Waits for Ctrl-C, or SIGTERM on Unix (what `kill` and service managers send).
