@@ -296,8 +296,9 @@ async fn a_device_refused_every_nonce_tries_the_signed_fetch_three_times_then_sh
     let mut watcher = Watcher::new(account.id.clone());
     let sign_in = world
         .rp
-        .sign_in_with("ada", json!({"custom": {"item": "order 42"}}))
-        .await;
+        .sign_in_with("ada", &json!({"custom": {"item": "order 42"}}))
+        .await
+        .unwrap();
     let before = world.server.requests_received();
     let step = watcher.step(&engine).await;
     // The unsigned 3.4b, then three refused 3.4a; the challenge is shown all the same.

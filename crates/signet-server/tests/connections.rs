@@ -266,7 +266,10 @@ async fn with_the_cap_reached_by_half_open_connections_a_sign_in_still_completes
     let challenge_id = h.challenge(&token).await;
     let fetched = device.fetch(&h.api, None).await.ok();
     assert_eq!(fetched["challengeId"], challenge_id.as_str());
-    device.answer(&h.api, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let verified = h.verify(&token, &challenge_id).await.ok();
     assert_eq!(verified["isVerified"], true);
     let counts = h.server.connection_counts();

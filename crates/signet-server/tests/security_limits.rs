@@ -141,16 +141,19 @@ async fn a_sign_in_tracked_with_supersede_open_challenges_expires_the_older_ones
         .await;
     let challenge_id = h.challenge(&token).await;
     // 2. The device sees only the newest challenge; the older ones are expired.
-    let pending = device.fetch(&h, None).await.ok();
+    let pending = device.fetch(&h.api, None).await.ok();
     assert_eq!(pending["challengeId"], challenge_id.as_str());
     let (old_token, old_id) = &older[0];
     device
-        .answer(&h, old_id, true, json!({}))
+        .answer(&h.api, old_id, true, json!({}))
         .await
         .error(410, "challenge_expired");
     assert_eq!(h.verify(old_token, old_id).await.ok()["isVerified"], false);
     // 3. The newest is answered as usual.
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     assert_eq!(
         h.verify(&token, &challenge_id).await.ok()["isVerified"],
         true
@@ -166,6 +169,6 @@ async fn supersede_open_challenges_leaves_other_users_challenges_open() {
     let other_challenge = h.challenge(&token).await;
     h.sign_in("victim", json!({"supersedeOpenChallenges": true}))
         .await;
-    let pending = other.fetch(&h, None).await.ok();
+    let pending = other.fetch(&h.api, None).await.ok();
     assert_eq!(pending["challengeId"], other_challenge.as_str());
 }
