@@ -92,8 +92,6 @@ pub(crate) fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), log_request))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
 
-    // The relying-party demo page (issue 6) adds its own routes beside `/v1` here, e.g.
-    // `.merge(crate::demo::router())`.
     Router::new()
         .nest("/v1", api)
         .fallback(|| async { Error::NotFound { what: "route" } })

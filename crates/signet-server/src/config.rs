@@ -23,8 +23,6 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// The base URL printed and returned (ends in `/v1`). `None`: `http://<bound address>/v1`.
     pub public_base_url: Option<String>,
-    /// The built relying-party demo page served at `/demo/` (default: `demo/dist` in the crate).
-    pub demo_dir: PathBuf,
     /// The clock used for every lifetime. Tests pass a [`ManualClock`].
     pub clock: Arc<dyn Clock>,
 }
@@ -38,7 +36,6 @@ impl Default for Config {
             long_poll: true,
             rate_limits: RateLimits::default(),
             public_base_url: None,
-            demo_dir: PathBuf::from(crate::demo::DEFAULT_DIST_DIR),
             clock: Arc::new(SystemClock),
         }
     }

@@ -1,5 +1,6 @@
-// Test harness: the real signet-server binary on a free loopback port with a temporary
-// database, serving the built demo page (dist/); Debian's Chromium through playwright-core.
+// Test harness: the real signet-server binary (with --demo) on a free loopback port with a
+// temporary database, serving the built demo page (dist/); Debian's Chromium through
+// playwright-core.
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -81,6 +82,11 @@ export interface ServerOptions {
   plain?: boolean;
   /** Most open challenges per user (the server's default when absent). */
   maxOpenChallenges?: number;
+  /**
+   * Most demo requests per minute from one address. Every test's browser is 127.0.0.1, so the
+   * default here is high; a test of the limit sets a low one.
+   */
+  demoRequestsPerMinute?: number;
 }
 
 const secretKey = "demo-test-secret-key";
@@ -100,8 +106,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tenantId,
     "--secret-key",
     secretKey,
+    "--demo",
     "--demo-dir",
     join(demoDir, "dist"),
+    "--demo-requests-per-minute",
+    String(options.demoRequestsPerMinute ?? 10_000),
   ];
   if (options.challengeLifetimeSeconds !== undefined) {
     args.push("--challenge-seconds", String(options.challengeLifetimeSeconds));

@@ -1,5 +1,5 @@
-// The push challenge, as the initiator of protocol.md section 4 runs it: started and read with
-// Authsignal's browser SDK, waited for with the long-poll of section 8.2.
+// The push challenge, as the initiator of docs/protocol.md section 4 runs it: started and read
+// with Authsignal's browser SDK, waited for with the long-poll of docs/protocol.md 8.2.
 //
 // The SDK's `push.verify({challengeId})` sends only the challenge id, so it cannot ask for the
 // long-poll. The page therefore waits with the same wire call plus `wait` (bounded, and falling

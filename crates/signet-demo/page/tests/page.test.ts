@@ -108,6 +108,21 @@ describe("the demo page without a device", () => {
     await page.close();
   });
 
+  it("says in a banner at the top that it is a demo that lets anyone enroll", async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 560 } });
+    await page.goto(server.demoUrl);
+    const banner = page.getByRole("note", { name: "This is a demo" });
+    expect(await banner.textContent()).toMatch(/Demo only\..*Anyone who can open this page can enroll a device for any user id/s);
+    // In view at the top, and still in view after scrolling down.
+    expect(await banner.isVisible()).toBe(true);
+    const top = async (): Promise<number> => (await banner.boundingBox())?.y ?? -1;
+    expect(await top()).toBe(0);
+    await page.mouse.wheel(0, 2_000);
+    await page.waitForFunction(() => window.scrollY > 0);
+    expect(await top()).toBe(0);
+    await page.close();
+  });
+
   it("follows the system's dark theme", async () => {
     const page = await browser.newPage({ colorScheme: "dark" });
     await page.goto(server.demoUrl);

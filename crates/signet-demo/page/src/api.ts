@@ -1,5 +1,5 @@
-// The demo backend's routes (crates/signet-server/src/demo.rs), every call bounded in time.
-// Errors come back in the protocol's error shape (section 7) and are turned into words here.
+// The demo backend's routes (crates/signet-demo/src/routes.rs), every call bounded in time.
+// Errors come back in the error shape of docs/protocol.md section 7 and are turned into words here.
 
 /** What the page needs to start the browser SDK. */
 export interface DemoConfig {
@@ -30,7 +30,7 @@ export interface Tracked {
   idempotencyKey: string;
 }
 
-/** The backend's `validate` result (protocol section 5). */
+/** The backend's `validate` result (docs/protocol.md section 5). */
 export interface Validated {
   isValid: boolean;
   state?: string;
@@ -152,7 +152,7 @@ export function payment(
   return call<Tracked>("payment", { userId, amount, merchant, numberMatching });
 }
 
-/** Asks the backend to validate the token (protocol section 5 `validate`). */
+/** Asks the backend to validate the token (docs/protocol.md section 5 `validate`). */
 export function validate(token: string, userId: string, action: string): Promise<Validated> {
   return call<Validated>("validate", { token, userId, action });
 }

@@ -1,12 +1,12 @@
-//! Inputs the `server_router` fuzz target found, replayed against a real server (loopback,
-//! real SQLite), and the demo's static files around them.
+//! Inputs the `server_router` fuzz target found in the demo's static files, replayed against
+//! a real push server serving the demo (loopback, real SQLite), and the files around them.
 
 mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use common::Harness;
+use common::{Demo, built_page};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -37,25 +37,21 @@ impl Write for Captured {
 }
 
 /// `method url`: status and JSON body (`Null` when not JSON).
-async fn request(h: &Harness, method: Method, path: &str) -> (StatusCode, Value) {
-    let url = format!("http://{}{path}", h.server.addr);
-    let answer = h.http.request(method, url).send().await.expect("answered");
-    let status = answer.status();
-    let body = answer.json().await.unwrap_or(Value::Null);
-    (status, body)
+async fn request(h: &Demo, method: Method, path: &str) -> (StatusCode, Value) {
+    let answer = h.request(method, path).await;
+    (answer.status, answer.body)
 }
 
 /// A server whose demo serves a built page from a temporary folder holding
 /// `assets/app.js`. (The file system refuses an over-long name only below a folder that
 /// exists, so the page must be there for these tests to mean anything.)
-async fn start_with_built_page() -> (Harness, tempfile::TempDir) {
-    let dist = tempfile::tempdir().expect("temp dir");
-    let assets = dist.path().join("assets");
-    std::fs::create_dir(&assets).expect("assets dir");
-    std::fs::write(assets.join("app.js"), "console.log('demo');").expect("file");
-    std::fs::write(dist.path().join("index.html"), "<!doctype html>").expect("file");
+async fn start_with_built_page() -> (Demo, tempfile::TempDir) {
+    let dist = built_page();
     let dir = dist.path().to_owned();
-    let h = Harness::start_with(|config| config.demo_dir = dir).await;
+    let h = Demo::start_with(signet_server::Config::default(), |config| {
+        config.dist_dir = dir;
+    })
+    .await;
     (h, dist)
 }
 
