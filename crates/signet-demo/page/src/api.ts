@@ -7,18 +7,26 @@ export interface DemoConfig {
   tenantId: string;
   /** The push server's base URL (ends in /v1), absolute or relative to the page. */
   baseUrl: string;
-  /** The name the phone shows for accounts enrolled here. */
+  /** The name the device shows for accounts enrolled here. */
   issuer: string;
   /** How long a push challenge stays open, in seconds. */
   challengeLifetimeSeconds: number;
 }
 
-/** A fresh enrollment link (protocol 8.1). */
+/** A fresh enrollment link (docs/protocol.md 8.1). */
 export interface Enrollment {
   userId: string;
   link: string;
   /** When the link's track token expires, Unix seconds. */
   expiresAt: number;
+  /** How many devices the user had when the link was made. */
+  devices: number;
+}
+
+/** How many devices a user has enrolled. */
+export interface Devices {
+  userId: string;
+  devices: number;
 }
 
 /** The result of tracking an action for the user. */
@@ -87,7 +95,7 @@ export function wordsForCode(code: string, status?: number): string {
     case "challenge_expired":
       return "The challenge has expired.";
     case "rate_limited":
-      return "Too many requests for this user. Wait a minute and try again.";
+      return "Too many requests. Wait a minute and try again.";
     case "network_error":
       return "Could not reach the push server.";
     case "token_not_set":
@@ -135,6 +143,11 @@ export function loadConfig(): Promise<DemoConfig> {
 /** Makes a fresh enrollment link for the user. */
 export function enroll(userId: string): Promise<Enrollment> {
   return call<Enrollment>("enroll", { userId });
+}
+
+/** How many devices the user has enrolled now (to see an enrollment link used). */
+export function devices(userId: string): Promise<Devices> {
+  return call<Devices>("devices", { userId });
 }
 
 /** Tracks a sign-in for the user. */

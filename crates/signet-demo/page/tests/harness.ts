@@ -11,6 +11,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 export const demoDir = resolve(import.meta.dirname, "..");
 export const repoRoot = resolve(demoDir, "../../..");
 export const screenshotDir = resolve(repoRoot, "target/screenshots");
+/** Screenshots that are committed: the page at the window sizes people use. */
+export const docsScreenshotDir = resolve(repoRoot, "docs/screenshots");
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(repoRoot, "target");
 
 /** A built binary of the workspace: `$NAME_BIN` (e.g. SIGNET_SERVER_BIN) or target/debug. */
@@ -172,9 +174,14 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
   throw new Error(`signet-server did not answer ${url} within 30 s:\n${output()}`);
 }
 
-/** A fresh page on the demo, with the user id typed in. */
-export async function openDemo(browser: Browser, server: RunningServer, userId: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+/** A fresh page on the demo, with the user id typed in (a 900×1100 window unless given). */
+export async function openDemo(
+  browser: Browser,
+  server: RunningServer,
+  userId: string,
+  viewport = { width: 900, height: 1100 },
+): Promise<Page> {
+  const page = await browser.newPage({ viewport });
   await page.goto(server.demoUrl);
   await page.getByLabel("User id").fill(userId);
   return page;
