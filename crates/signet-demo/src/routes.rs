@@ -1,5 +1,6 @@
 //! The backend routes under `/demo/api`: the page's configuration, enrollment links, the
 //! user's devices, sign-in, payment and validation, each a call to the push server's API.
+//! Sections named here are those of `docs/protocol.md`.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

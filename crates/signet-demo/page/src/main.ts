@@ -1,6 +1,7 @@
 // The demo page: a relying party's sign-in with Signet's push, through Authsignal's browser SDK.
 // Each error is shown next to what caused it: the user id field, the payment, the enrollment
 // or sign-in card; only a page that cannot load its configuration shows one at the top.
+// Sections named here are those of docs/protocol.md.
 import "./style.css";
 import { Authsignal } from "@authsignal/browser";
 import QRCode from "qrcode";
@@ -158,7 +159,7 @@ function stopEnrollment(): void {
 async function showEnrollment(user: string): Promise<void> {
   try {
     await ready();
-    // Protocol 8.1: the backend tracks with scope add:authenticators and formats the link.
+    // docs/protocol.md 8.1: the backend tracks with scope add:authenticators and formats the link.
     const enrollment = await api.enroll(user);
     ui.link.value = enrollment.link;
     ui.qr.src = await QRCode.toDataURL(enrollment.link, { errorCorrectionLevel: "M", margin: 4, scale: 4 });

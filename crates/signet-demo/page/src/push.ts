@@ -23,7 +23,7 @@ export type Outcome =
 
 /** How long one SDK call may take. */
 const SDK_TIMEOUT_MS = 15_000;
-/** The longest single long-poll, in seconds (protocol 8.2 allows 60). */
+/** The longest single long-poll, in seconds (docs/protocol.md 8.2 allows 60). */
 const MAX_WAIT_SECONDS = 25;
 /** How long after the expected expiry the page still asks before it calls the challenge expired. */
 const EXPIRY_GRACE_MS = 5_000;
