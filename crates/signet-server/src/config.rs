@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// database, a new random tenant and the protocol's default lifetimes: what a test wants.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown.
+    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown (with
+    /// the `test-util` feature; without it, `None` is refused at start).
     pub db: Option<PathBuf>,
     /// The tenant created (or updated) at start.
     pub tenant: TenantSeed,

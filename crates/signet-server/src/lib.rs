@@ -3,8 +3,9 @@
 //!
 //! # Starting a server in a test
 //!
-//! [`spawn`] starts a server on `127.0.0.1:0` with a fresh temporary database and a new tenant,
-//! and returns a [`RunningServer`] with everything a client needs:
+//! With the `test-util` feature, `spawn` starts a server on `127.0.0.1:0` with a fresh
+//! temporary database and a new tenant, and returns a [`RunningServer`] with everything a
+//! client needs:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), signet_server::Error> {
@@ -24,7 +25,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`spawn_on`] does the same on a listener of your own. [`spawn_with_routes`] also serves
+//! [`spawn_on`] does the same on a listener of your own (without `test-util`, `Config::db`
+//! must name the database file: the `signet-server` binary always does). [`spawn_with_routes`] also serves
 //! routes of your own beside `/v1` on the same port, built from what the server knows once it
 //! has started ([`ServerInfo`]): the `signet-server` binary serves the relying-party demo
 //! (crate `signet-demo`) this way with `--demo`. With the `test-util` feature,
@@ -87,6 +89,7 @@ pub struct RunningServer {
     clock: Arc<dyn Clock>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    #[cfg(feature = "test-util")]
     _temp_dir: Option<tempfile::TempDir>,
     #[cfg(feature = "test-util")]
     router: axum::Router,
@@ -179,7 +182,9 @@ impl Drop for RunningServer {
     }
 }
 
-/// Starts a server on `127.0.0.1:0` (a free loopback port). See the crate docs.
+/// Starts a server on `127.0.0.1:0` (a free loopback port). See the crate docs. Only with the
+/// `test-util` feature (tests, benchmarks, fuzz targets).
+#[cfg(feature = "test-util")]
 pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     spawn_on(listener, config).await
@@ -226,7 +231,8 @@ pub async fn spawn_with_routes(
     config: Config,
     extra: impl FnOnce(&ServerInfo) -> axum::Router,
 ) -> Result<RunningServer, Error> {
-    // 1. The database: the given file, or one in a temporary folder.
+    // 1. The database: the given file, or (test-util) one in a temporary folder.
+    #[cfg(feature = "test-util")]
     let (db_path, temp_dir) = if let Some(path) = &config.db {
         (path.clone(), None)
     } else {
@@ -235,6 +241,13 @@ pub async fn spawn_with_routes(
             .tempdir()?;
         (dir.path().join("signet.db"), Some(dir))
     };
+    #[cfg(not(feature = "test-util"))]
+    let db_path = config.db.clone().ok_or_else(|| {
+        Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "no database file given (Config::db); a temporary one needs the test-util feature",
+        ))
+    })?;
     let store = Store::open(&db_path).await?;
     // 2. The tenant.
     let now = config.clock.now_ms();
@@ -295,6 +308,7 @@ pub async fn spawn_with_routes(
         clock: config.clock,
         stop: Some(stop),
         task: Some(task),
+        #[cfg(feature = "test-util")]
         _temp_dir: temp_dir,
         #[cfg(feature = "test-util")]
         router: served,
