@@ -96,8 +96,6 @@ pub(crate) fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), log_request))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
 
-    // The relying-party demo page's routes (`crate::demo::router`) are merged beside `/v1` by
-    // `spawn_on`.
     Router::new()
         .nest("/v1", api)
         .fallback(|| async { Error::NotFound { what: "route" } })

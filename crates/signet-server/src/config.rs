@@ -13,7 +13,8 @@ use crate::connections::ConnectionLimits;
 /// database, a new random tenant and the protocol's default lifetimes: what a test wants.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown.
+    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown (with
+    /// the `test-util` feature; without it, `None` is refused at start).
     pub db: Option<PathBuf>,
     /// The tenant created (or updated) at start.
     pub tenant: TenantSeed,
@@ -26,8 +27,6 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// The base URL printed and returned (ends in `/v1`). `None`: `http://<bound address>/v1`.
     pub public_base_url: Option<String>,
-    /// The built relying-party demo page served at `/demo/` (default: `demo/dist` in the crate).
-    pub demo_dir: PathBuf,
     /// The clock used for every lifetime. Tests pass a `signet_protocol::clock::ManualClock`
     /// (its `testable` feature).
     pub clock: Arc<dyn Clock>,
@@ -48,7 +47,6 @@ impl Default for Config {
             long_poll: true,
             rate_limits: RateLimits::default(),
             public_base_url: None,
-            demo_dir: PathBuf::from(crate::demo::DEFAULT_DIST_DIR),
             clock: Arc::new(SystemClock),
             connection_limits: ConnectionLimits::default(),
             retention: Duration::from_secs(30 * 24 * 3600),

@@ -402,6 +402,10 @@ async fn serve_connection(
         let guard = RequestGuard(Arc::clone(&in_service));
         let mut request = request.map(|body| Body::new(TimedBody::new(body, limits.body_timeout)));
         request.extensions_mut().insert(PeerAddress(peer.ip()));
+        // Routes served beside the API (the demo's rate limit) read the peer as axum does.
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
         let answer = tower_service::Service::call(&mut router.clone(), request);
         async move {
             let response = answer.await;

@@ -1,13 +1,17 @@
-//! The `signet-server` binary: starts the push server and prints what a tester needs.
+//! The `signet-server` binary: starts the push server and prints what a tester needs; with
+//! `--demo`, also serves the relying-party demo page (crate `signet-demo`) on the same port.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use signet_server::{Config, ConnectionLimits, RateLimits, TenantSeed, TenantSettings};
+use clap::builder::FalseyValueParser;
+use signet_demo::{DemoConfig, RateLimit};
+use signet_server::{Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings};
+use url::Url;
 
 /// Signet's push server: an Authsignal-compatible API over SQLite.
 #[derive(Debug, Parser)]
@@ -54,9 +58,6 @@ struct Args {
     /// Seconds without new challenges after an "it wasn't me" decline.
     #[arg(long, env = "SIGNET_NOT_ME_COOLDOWN_SECONDS", default_value_t = 300)]
     not_me_cooldown_seconds: u64,
-    /// The built demo page served at /demo/ (`npm ci && npm run build` in crates/signet-server/demo).
-    #[arg(long, env = "SIGNET_DEMO_DIR", default_value = signet_server::demo::DEFAULT_DIST_DIR)]
-    demo_dir: PathBuf,
     /// Seconds a client has to send a whole request head.
     #[arg(long, env = "SIGNET_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
     header_timeout_seconds: u64,
@@ -82,6 +83,9 @@ struct Args {
         default_value_t = 512
     )]
     max_connections_per_address: usize,
+    /// The relying-party demo page.
+    #[command(flatten)]
+    demo: DemoArgs,
 }
 
 #[tokio::main]
@@ -102,6 +106,23 @@ async fn main() -> anyhow::Result<()> {
         (None, None) => None,
     };
     let key_given = secret_key.is_some();
+    // 1. The demo hands out enrollment links for any user: never on an open port by accident.
+    if args.demo.demo && !args.demo.demo_public && !args.listen.ip().to_canonical().is_loopback() {
+        anyhow::bail!(
+            "refusing to serve the demo on {listen}: it is not a loopback address, and anyone \
+             who can reach the demo can enroll a device for any user of the tenant. Listen on \
+             127.0.0.1 (or ::1), or add --demo-public (SIGNET_DEMO_PUBLIC=1) if everyone who \
+             can reach this port may do that.",
+            listen = args.listen
+        );
+    }
+    let demo = args.demo.demo.then(|| DemoSettings {
+        dist_dir: args.demo.demo_dir.clone(),
+        rate_limit: RateLimit {
+            requests: args.demo.demo_requests_per_minute,
+            window: Duration::from_secs(60),
+        },
+    });
     let config = Config {
         db: Some(args.db.clone()),
         tenant: TenantSeed {
@@ -122,7 +143,6 @@ async fn main() -> anyhow::Result<()> {
             ..RateLimits::default()
         },
         public_base_url: args.base_url,
-        demo_dir: args.demo_dir,
         retention: Duration::from_secs(args.retention_days.saturating_mul(24 * 3600)),
         connection_limits: ConnectionLimits {
             header_timeout: Duration::from_secs(args.header_timeout_seconds),
@@ -136,9 +156,25 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let server = signet_server::spawn_on(listener, config)
-        .await
-        .with_context(|| format!("cannot start with database {}", args.db.display()))?;
+    // 2. The server, with the demo's routes beside the API when asked for.
+    let server = signet_server::spawn_with_routes(listener, config, |info| match &demo {
+        Some(settings) => signet_demo::router(settings.config(info)),
+        None => axum::Router::new(),
+    })
+    .await
+    .with_context(|| format!("cannot start with database {}", args.db.display()))?;
+    let demo_page = if demo.is_some() {
+        if args.demo.demo_public {
+            tracing::warn!(
+                listen = %args.listen,
+                "the demo is public: anyone who can reach this port can enroll a device for any \
+                 user of this tenant and send push prompts to that user's devices"
+            );
+        }
+        listener_url(server.addr, "/demo/").to_string()
+    } else {
+        "off (start with --demo to serve it)".to_owned()
+    };
     // The whole secret key is shown once, when this start made it; later only its first
     // characters (enough to tell keys apart). A failing stdout does not stop the server.
     let key_shown = if server.tenant_created && !key_given {
@@ -158,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
         server.tenant_id,
         key_shown,
         server.db_path.display(),
-        signet_server::demo::page_url(server.addr),
+        demo_page,
     );
     let _ = std::io::stdout().flush();
     stop_signal().await?;
@@ -183,6 +219,59 @@ fn read_secret_key(file: &std::path::Path) -> anyhow::Result<String> {
         file.display()
     );
     Ok(key)
+}
+
+/// The demo's options.
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Serve the relying-party demo page at /demo/. It lets anyone who reaches it enroll a
+    /// device for any user of the tenant, so it is served on a loopback listener only
+    /// (see --demo-public).
+    #[arg(long, env = "SIGNET_DEMO", value_parser = FalseyValueParser::new())]
+    demo: bool,
+    /// Serve the demo on a listener that is not loopback too (e.g. 0.0.0.0 for real phones on
+    /// your network): anyone who reaches the port can then enroll a device for any user.
+    #[arg(long, env = "SIGNET_DEMO_PUBLIC", requires = "demo", value_parser = FalseyValueParser::new())]
+    demo_public: bool,
+    /// The built demo page (`npm ci && npm run build` in crates/signet-demo/page).
+    #[arg(long, env = "SIGNET_DEMO_DIR", default_value = signet_demo::DEFAULT_DIST_DIR)]
+    demo_dir: PathBuf,
+    /// Most requests to the demo's backend per client address per minute.
+    #[arg(long, env = "SIGNET_DEMO_REQUESTS_PER_MINUTE", default_value_t = RateLimit::default().requests)]
+    demo_requests_per_minute: u32,
+}
+
+/// What the demo needs from the command line.
+struct DemoSettings {
+    dist_dir: PathBuf,
+    rate_limit: RateLimit,
+}
+
+impl DemoSettings {
+    /// The demo's configuration for a started server: the demo backend calls the API on the
+    /// server's own port (loopback when it listens on all interfaces); enrollment links carry
+    /// the public base URL devices use.
+    fn config(&self, info: &ServerInfo) -> DemoConfig {
+        let api_base_url = listener_url(info.addr, "/v1");
+        DemoConfig {
+            public_base_url: Url::parse(&info.base_url).unwrap_or_else(|_| api_base_url.clone()),
+            challenge_lifetime: info.tenant_settings.challenge_lifetime,
+            dist_dir: self.dist_dir.clone(),
+            rate_limit: self.rate_limit,
+            ..DemoConfig::new(api_base_url, &info.tenant_id, &info.secret_key)
+        }
+    }
+}
+
+/// `http://<addr><path>`, with an unspecified address (`0.0.0.0`, `::`) replaced by loopback.
+fn listener_url(addr: SocketAddr, path: &str) -> Url {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let text = format!("http://{}{path}", SocketAddr::new(ip, addr.port()));
+    Url::parse(&text).expect("a socket address and an absolute path make a valid http URL")
 }
 
 /// Waits for Ctrl-C, or SIGTERM on Unix (what `kill` and service managers send).

@@ -34,7 +34,7 @@ export class Server {
     const secretKey = randomBytes(16).toString("hex");
     const child = spawn(
       process.env.SIGNET_SERVER ?? join(targetDir, "debug/signet-server"),
-      ["--db", join(dir, "signet.db"), "--listen", `127.0.0.1:${port}`, "--tenant-id", tenantId, "--secret-key", secretKey],
+      ["--db", join(dir, "signet.db"), "--listen", `127.0.0.1:${port}`, "--tenant-id", tenantId, "--secret-key", secretKey, "--demo"],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
     const server = new Server(`http://127.0.0.1:${port}/v1`, tenantId, secretKey, child, dir);

@@ -1,38 +1,29 @@
-//! Inputs the `server_router` fuzz target found, replayed against a real server (loopback,
-//! real SQLite), and the demo's static files around them.
+//! Inputs the `server_router` fuzz target found in the demo's static files, replayed against
+//! a real push server serving the demo (loopback, real SQLite), and the files around them.
 
 mod common;
 
-use common::Harness;
+use common::{Demo, built_page};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use signet_testkit::CapturedLogs;
 
 /// `method url`: status and JSON body (`Null` when not JSON).
-async fn request(h: &Harness, method: Method, path: &str) -> (StatusCode, Value) {
-    let url = format!("http://{}{path}", h.server.addr);
-    let answer = h
-        .http()
-        .request(method, url)
-        .send()
-        .await
-        .expect("answered");
-    let status = answer.status();
-    let body = answer.json().await.unwrap_or(Value::Null);
-    (status, body)
+async fn request(h: &Demo, method: Method, path: &str) -> (StatusCode, Value) {
+    let answer = h.request(method, path).await;
+    (answer.status, answer.body)
 }
 
 /// A server whose demo serves a built page from a temporary folder holding
 /// `assets/app.js`. (The file system refuses an over-long name only below a folder that
 /// exists, so the page must be there for these tests to mean anything.)
-async fn start_with_built_page() -> (Harness, tempfile::TempDir) {
-    let dist = tempfile::tempdir().expect("temp dir");
-    let assets = dist.path().join("assets");
-    std::fs::create_dir(&assets).expect("assets dir");
-    std::fs::write(assets.join("app.js"), "console.log('demo');").expect("file");
-    std::fs::write(dist.path().join("index.html"), "<!doctype html>").expect("file");
+async fn start_with_built_page() -> (Demo, tempfile::TempDir) {
+    let dist = built_page();
     let dir = dist.path().to_owned();
-    let h = Harness::start_with(|config| config.demo_dir = dir).await;
+    let h = Demo::start_with(signet_server::Config::default(), |config| {
+        config.dist_dir = dir;
+    })
+    .await;
     (h, dist)
 }
 
@@ -104,7 +95,7 @@ async fn unknown_demo_files_are_the_demos_own_404_for_every_method() {
 async fn a_file_of_the_built_page_is_served_and_other_methods_on_it_are_refused() {
     let (h, _dist) = start_with_built_page().await;
     let url = format!("http://{}/demo/assets/app.js", h.server.addr);
-    let answer = h.http().get(&url).send().await.expect("answered");
+    let answer = h.http.get(&url).send().await.expect("answered");
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.text().await.expect("text"), "console.log('demo');");
     let (status, body) = request(&h, Method::POST, "/demo/assets/app.js").await;

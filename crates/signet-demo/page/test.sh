@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The relying-party demo's tests, from nothing: installs the page's npm packages (npm ci),
+# The relying-party demo page's tests, from nothing: installs the page's npm packages (npm ci),
 # builds the page (dist/), builds signet-server and the headless device signet-cli, then runs
 # the Playwright tests (Debian's Chromium) against the real server. Exit code = result.
 #
-#   crates/signet-server/demo/test.sh            # all demo tests
-#   crates/signet-server/demo/test.sh page       # only files whose name matches "page"
+#   crates/signet-demo/page/test.sh            # all demo tests
+#   crates/signet-demo/page/test.sh page       # only files whose name matches "page"
 #
 # Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM_PATH (default /usr/bin/chromium),
 # SIGNET_PREBUILT (set: use the signet-server and signet-cli already in the target folder).
-# A screenshot of an approved sign-in lands in <repo>/target/screenshots/demo-approved.png.
+# Screenshots of the page land in <repo>/target/screenshots/ (working states) and
+# <repo>/docs/screenshots/demo-*.png (the page at three window sizes, committed).
 set -euo pipefail
 
 demo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

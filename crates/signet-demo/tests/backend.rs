@@ -1,101 +1,24 @@
-//! The relying-party demo's backend routes on a real server (loopback, real SQLite): bad input
-//! gets a clear section-7 refusal and never a 500; good input reaches the server API.
+//! The relying-party demo's backend routes on a real push server (loopback, real SQLite): bad
+//! input gets a clear section-7 refusal and never a 500; good input reaches the server API.
 
 #![allow(missing_docs)]
+
+mod common;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use common::{Demo, answer};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
+use signet_demo::DemoConfig;
 use signet_protocol::EnrollmentLink;
-use signet_server::demo::{self, DemoConfig};
-use signet_server::{Config, RunningServer};
+use signet_server::Config;
+use url::Url;
 
-/// A server with the demo, and a client.
-struct Demo {
-    server: RunningServer,
-    http: reqwest::Client,
-}
-
-/// An answer: status and JSON body (`Value::Null` when not JSON).
-#[derive(Debug)]
-struct Answer {
-    status: StatusCode,
-    body: Value,
-    text: String,
-}
-
-impl Answer {
-    /// Asserts a section-7 refusal with this status and code, with words for people.
-    #[track_caller]
-    fn refused(&self, status: u16, code: &str) -> &str {
-        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
-        assert_eq!(self.body["error"], code, "body: {}", self.text);
-        assert_eq!(self.body["errorCode"], code, "body: {}", self.text);
-        let words = self.body["errorDescription"].as_str().unwrap_or_default();
-        assert!(words.len() > 10, "no words: {}", self.text);
-        words
-    }
-}
-
-impl Demo {
-    async fn start() -> Self {
-        Self::start_with(Config::default()).await
-    }
-
-    async fn start_with(config: Config) -> Self {
-        let server = signet_server::spawn(config).await.expect("server starts");
-        Self {
-            server,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .expect("client"),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server.addr)
-    }
-
-    async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> Answer {
-        let response = self
-            .http
-            .post(self.url(path))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("the server answers");
-        answer(response).await
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> Answer {
-        self.post_raw(path, body.to_string()).await
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        answer(
-            self.http
-                .get(self.url(path))
-                .send()
-                .await
-                .expect("the server answers"),
-        )
-        .await
-    }
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status();
-    let text = response.text().await.expect("a body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer { status, body, text }
-}
-
-const POST_ROUTES: [&str; 4] = [
+const POST_ROUTES: [&str; 5] = [
     "/demo/api/enroll",
+    "/demo/api/devices",
     "/demo/api/sign-in",
     "/demo/api/payment",
     "/demo/api/validate",
@@ -143,7 +66,12 @@ async fn blank_long_or_control_character_user_ids_are_refused() {
         (json!("a".repeat(129)), "at most 128 characters"),
         (json!("alice\nbob"), "without control characters"),
     ];
-    for route in ["/demo/api/enroll", "/demo/api/sign-in", "/demo/api/payment"] {
+    for route in [
+        "/demo/api/enroll",
+        "/demo/api/devices",
+        "/demo/api/sign-in",
+        "/demo/api/payment",
+    ] {
         for (user_id, words) in &cases {
             let body =
                 json!({ "userId": user_id, "amount": "1.00 EUR", "merchant": "Corner Coffee" });
@@ -241,6 +169,7 @@ async fn enrolling_gives_a_link_the_device_can_read_for_this_server() {
     assert_eq!(link.user.as_deref(), Some("alice@example.com"));
     assert_eq!(link.issuer.as_deref(), Some("Signet demo"));
     assert!(answer.body["expiresAt"].as_u64().unwrap() > 1_700_000_000);
+    assert_eq!(answer.body["devices"], 0);
 }
 
 #[tokio::test]
@@ -264,7 +193,7 @@ async fn signing_in_without_a_device_says_so_and_gives_no_token() {
 async fn the_config_tells_the_page_the_tenant_and_the_challenge_lifetime() {
     let mut config = Config::default();
     config.tenant_settings.challenge_lifetime = Duration::from_secs(7);
-    let demo = Demo::start_with(config).await;
+    let demo = Demo::start_with(config, |_| {}).await;
     let answer = demo.get("/demo/api/config").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.body["tenantId"], demo.server.tenant_id.as_str());
@@ -275,9 +204,8 @@ async fn the_config_tells_the_page_the_tenant_and_the_challenge_lifetime() {
 #[tokio::test]
 async fn a_missing_build_gets_a_page_saying_how_to_build_it() {
     let empty = tempfile::tempdir().unwrap();
-    let demo = Demo::start_with(Config {
-        demo_dir: empty.path().to_path_buf(),
-        ..Config::default()
+    let demo = Demo::start_with(Config::default(), |config| {
+        config.dist_dir = empty.path().to_path_buf();
     })
     .await;
     for path in ["/demo", "/demo/"] {
@@ -293,9 +221,8 @@ async fn the_built_page_is_served_at_both_demo_addresses() {
     std::fs::write(dist.path().join("index.html"), "<title>built</title>").unwrap();
     std::fs::create_dir(dist.path().join("assets")).unwrap();
     std::fs::write(dist.path().join("assets/app.js"), "export {};").unwrap();
-    let demo = Demo::start_with(Config {
-        demo_dir: dist.path().to_path_buf(),
-        ..Config::default()
+    let demo = Demo::start_with(Config::default(), |config| {
+        config.dist_dir = dist.path().to_path_buf();
     })
     .await;
     for path in ["/demo", "/demo/"] {
@@ -314,15 +241,11 @@ async fn a_push_server_that_cannot_be_reached_is_a_502_in_words() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_addr = closed.local_addr().unwrap();
     drop(closed);
-    let config = DemoConfig::for_listener(
-        closed_addr,
-        &format!("http://{closed_addr}/v1"),
-        "tenant",
-        "secret",
-    );
+    let api = Url::parse(&format!("http://{closed_addr}/v1")).unwrap();
+    let config = DemoConfig::new(api, "tenant", "secret");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, demo::router(config)).await });
+    tokio::spawn(async move { axum::serve(listener, signet_demo::router(config)).await });
     let http = reqwest::Client::new();
     let response = http
         .post(format!("http://{addr}/demo/api/sign-in"))
@@ -334,4 +257,41 @@ async fn a_push_server_that_cannot_be_reached_is_a_502_in_words() {
     let said = answer.refused(502, "push_server_unavailable");
     assert!(said.contains("could not reach the push server"), "{said}");
     assert!(!said.contains("secret"), "{said}");
+}
+
+#[tokio::test]
+async fn the_devices_route_counts_a_device_enrolled_with_the_link() {
+    let demo = Demo::start().await;
+    let before = demo
+        .post("/demo/api/devices", &json!({ "userId": "ada" }))
+        .await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+    assert_eq!(before.body["devices"], 0);
+    let enrolled = demo
+        .post("/demo/api/enroll", &json!({ "userId": "ada" }))
+        .await;
+    let link = EnrollmentLink::parse(enrolled.body["link"].as_str().unwrap()).unwrap();
+    // The device's side of section 3.1, with a real P-256 key.
+    let key = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let public = signet_protocol::PublicKey::from(key.verifying_key());
+    let added = demo
+        .http
+        .post(format!(
+            "{}/client/user-authenticators/push",
+            demo.server.base_url
+        ))
+        .bearer_auth(&link.token)
+        .json(&json!({ "publicKey": public.to_spki_base64(), "devicePlatform": "linux" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::OK);
+    let after = demo
+        .post("/demo/api/devices", &json!({ "userId": "ada" }))
+        .await;
+    assert_eq!(after.body["devices"], 1, "{}", after.text);
+    let again = demo
+        .post("/demo/api/enroll", &json!({ "userId": "ada" }))
+        .await;
+    assert_eq!(again.body["devices"], 1, "{}", again.text);
 }

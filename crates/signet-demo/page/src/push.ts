@@ -1,5 +1,5 @@
-// The push challenge, as the initiator of protocol.md section 4 runs it: started and read with
-// Authsignal's browser SDK, waited for with the long-poll of section 8.2.
+// The push challenge, as the initiator of docs/protocol.md section 4 runs it: started and read
+// with Authsignal's browser SDK, waited for with the long-poll of docs/protocol.md 8.2.
 //
 // The SDK's `push.verify({challengeId})` sends only the challenge id, so it cannot ask for the
 // long-poll. The page therefore waits with the same wire call plus `wait` (bounded, and falling
@@ -11,7 +11,7 @@ import { DemoError, errorFromBody, wordsForCode } from "./api";
 /** What `push.challenge` gave: the challenge and, with number matching, the code to show. */
 export interface StartedChallenge {
   challengeId: string;
-  /** Two digits the user types on the phone (protocol 8.3), when the server asks for it. */
+  /** Two digits the user types on the device (docs/protocol.md 8.3), when the server asks for it. */
   verificationCode?: string;
 }
 
@@ -23,7 +23,7 @@ export type Outcome =
 
 /** How long one SDK call may take. */
 const SDK_TIMEOUT_MS = 15_000;
-/** The longest single long-poll, in seconds (protocol 8.2 allows 60). */
+/** The longest single long-poll, in seconds (docs/protocol.md 8.2 allows 60). */
 const MAX_WAIT_SECONDS = 25;
 /** How long after the expected expiry the page still asks before it calls the challenge expired. */
 const EXPIRY_GRACE_MS = 5_000;
@@ -74,10 +74,25 @@ export async function startChallenge(sdk: Authsignal, token: string, action: str
   };
 }
 
+/** The error a cancelled wait ends with. */
+export const CANCELLED = "cancelled";
+
+function cancelled(): DemoError {
+  return new DemoError(CANCELLED, "Cancelled.");
+}
+
 /** One long-poll on verify/push: true once the challenge is consumed. */
-async function longPoll(baseUrl: string, token: string, challengeId: string, seconds: number): Promise<boolean> {
+async function longPoll(
+  baseUrl: string,
+  token: string,
+  challengeId: string,
+  seconds: number,
+  cancel: AbortSignal,
+): Promise<boolean> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), (seconds + 10) * 1000);
+  const stop = (): void => controller.abort();
+  cancel.addEventListener("abort", stop);
   try {
     const response = await fetch(`${baseUrl}/client/verify/push?wait=${seconds}`, {
       method: "POST",
@@ -89,21 +104,35 @@ async function longPoll(baseUrl: string, token: string, challengeId: string, sec
     if (!response.ok) throw errorFromBody(response.status, body);
     return Boolean((body as { isConsumed?: unknown }).isConsumed);
   } catch (error) {
+    if (cancel.aborted) throw cancelled();
     if (error instanceof DemoError) throw error;
     if (controller.signal.aborted) return false;
     throw new DemoError("network", `Lost the connection to the push server while waiting (${String(error)}).`);
   } finally {
     clearTimeout(timer);
+    cancel.removeEventListener("abort", stop);
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `cancel` fires (then throws the cancellation). */
+function sleep(ms: number, cancel: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      cancel.removeEventListener("abort", done);
+      resolve();
+    }, ms);
+    cancel.addEventListener("abort", done, { once: true });
+  });
 }
 
 /**
  * Waits until the challenge is answered or expires (never longer than its lifetime plus a few
- * seconds), then reads the outcome with the SDK.
+ * seconds), then reads the outcome with the SDK. `cancel` stops the wait: it then throws a
+ * DemoError whose code is CANCELLED.
  */
 export async function waitForOutcome(
   sdk: Authsignal,
@@ -111,17 +140,20 @@ export async function waitForOutcome(
   token: string,
   challengeId: string,
   expiresAtMs: number,
+  cancel: AbortSignal,
 ): Promise<Outcome> {
   // Section 1 step 4 with 8.2: long-poll verify/push until the challenge is consumed.
   for (;;) {
+    if (cancel.aborted) throw cancelled();
     const remaining = expiresAtMs - Date.now();
     if (remaining <= -EXPIRY_GRACE_MS) break;
     const seconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(remaining / 1000)));
     const started = Date.now();
-    if (await longPoll(baseUrl, token, challengeId, seconds)) break;
+    if (await longPoll(baseUrl, token, challengeId, seconds, cancel)) break;
     // A plain server answers at once: poll once a second instead.
-    if (Date.now() - started < 1_000) await sleep(1_000);
+    if (Date.now() - started < 1_000) await sleep(1_000, cancel);
   }
+  if (cancel.aborted) throw cancelled();
   const data = await sdkCall(() => sdk.push.verify({ challengeId }), "the verification");
   // handleApiResponse renames `accessToken` to `token`.
   const token2 = (data as { token?: unknown }).token;

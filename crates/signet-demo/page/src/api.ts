@@ -1,5 +1,5 @@
-// The demo backend's routes (crates/signet-server/src/demo.rs), every call bounded in time.
-// Errors come back in the protocol's error shape (section 7) and are turned into words here.
+// The demo backend's routes (crates/signet-demo/src/routes.rs), every call bounded in time.
+// Errors come back in the error shape of docs/protocol.md section 7 and are turned into words here.
 
 /** What the page needs to start the browser SDK. */
 export interface DemoConfig {
@@ -7,18 +7,26 @@ export interface DemoConfig {
   tenantId: string;
   /** The push server's base URL (ends in /v1), absolute or relative to the page. */
   baseUrl: string;
-  /** The name the phone shows for accounts enrolled here. */
+  /** The name the device shows for accounts enrolled here. */
   issuer: string;
   /** How long a push challenge stays open, in seconds. */
   challengeLifetimeSeconds: number;
 }
 
-/** A fresh enrollment link (protocol 8.1). */
+/** A fresh enrollment link (docs/protocol.md 8.1). */
 export interface Enrollment {
   userId: string;
   link: string;
   /** When the link's track token expires, Unix seconds. */
   expiresAt: number;
+  /** How many devices the user had when the link was made. */
+  devices: number;
+}
+
+/** How many devices a user has enrolled. */
+export interface Devices {
+  userId: string;
+  devices: number;
 }
 
 /** The result of tracking an action for the user. */
@@ -30,7 +38,7 @@ export interface Tracked {
   idempotencyKey: string;
 }
 
-/** The backend's `validate` result (protocol section 5). */
+/** The backend's `validate` result (docs/protocol.md section 5). */
 export interface Validated {
   isValid: boolean;
   state?: string;
@@ -87,7 +95,7 @@ export function wordsForCode(code: string, status?: number): string {
     case "challenge_expired":
       return "The challenge has expired.";
     case "rate_limited":
-      return "Too many requests for this user. Wait a minute and try again.";
+      return "Too many requests. Wait a minute and try again.";
     case "network_error":
       return "Could not reach the push server.";
     case "token_not_set":
@@ -137,6 +145,11 @@ export function enroll(userId: string): Promise<Enrollment> {
   return call<Enrollment>("enroll", { userId });
 }
 
+/** How many devices the user has enrolled now (to see an enrollment link used). */
+export function devices(userId: string): Promise<Devices> {
+  return call<Devices>("devices", { userId });
+}
+
 /** Tracks a sign-in for the user. */
 export function signIn(userId: string, numberMatching: boolean): Promise<Tracked> {
   return call<Tracked>("sign-in", { userId, numberMatching });
@@ -152,7 +165,7 @@ export function payment(
   return call<Tracked>("payment", { userId, amount, merchant, numberMatching });
 }
 
-/** Asks the backend to validate the token (protocol section 5 `validate`). */
+/** Asks the backend to validate the token (docs/protocol.md section 5 `validate`). */
 export function validate(token: string, userId: string, action: string): Promise<Validated> {
   return call<Validated>("validate", { token, userId, action });
 }

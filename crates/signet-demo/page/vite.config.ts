@@ -1,6 +1,6 @@
 import { defineConfig } from "vite";
 
-// signet-server serves the built page (dist/) at /demo/, so every asset URL starts there.
+// signet-server --demo serves the built page (dist/) at /demo/, so every asset URL starts there.
 export default defineConfig({
   base: "/demo/",
   clearScreen: false,

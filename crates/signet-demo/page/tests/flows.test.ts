@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { Device } from "./device";
-import { launchBrowser, openDemo, screenshot, startServer, uniqueUser, type RunningServer } from "./harness";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  docsScreenshotDir,
+  launchBrowser,
+  openDemo,
+  screenshot,
+  startServer,
+  uniqueUser,
+  type RunningServer,
+} from "./harness";
 
 /** What the page shows when a challenge has ended and the backend has validated. */
 interface Shown {
@@ -110,7 +120,8 @@ describe("sign-in and payment with a device", () => {
       await number.waitFor({ state: "visible" });
       const code = (await number.textContent()) ?? "";
       expect(code).toMatch(/^\d{2}$/);
-      expect(await number.getAttribute("aria-label")).toBe(`Number to type on your phone: ${code[0]} ${code[1]}`);
+      expect(await number.getAttribute("aria-label")).toBe(`Number to type on your device: ${code[0]} ${code[1]}`);
+      expect(await page.evaluate(() => document.body.innerText)).not.toMatch(/phone/i);
       await screenshot(page, "demo-number-matching");
       await device.approve(challenge.id, code);
       expect(await shownResult(page)).toMatchObject({
@@ -141,6 +152,60 @@ describe("sign-in and payment with a device", () => {
     }
   });
 
+  it("shows the number in view without scrolling on 1280×800, and at 360×560 and 420×780 (screenshots)", async () => {
+    mkdirSync(docsScreenshotDir, { recursive: true });
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 420, height: 780 },
+      { width: 360, height: 560 },
+    ]) {
+      const sized = await openDemo(browser, server, user, viewport);
+      try {
+        await sized.getByLabel(/Number matching/).check();
+        device.clearEvents();
+        await sized.getByRole("button", { name: "Sign in" }).click();
+        const challenge = await device.nextChallenge();
+        const number = sized.locator("#number");
+        await number.waitFor({ state: "visible" });
+        const code = (await number.textContent()) ?? "";
+        const box = await number.boundingBox();
+        expect(box, `${viewport.width}×${viewport.height}`).not.toBeNull();
+        // Entirely inside the window (the page may scroll it there on a small window).
+        expect(box!.y).toBeGreaterThanOrEqual(0);
+        expect(box!.y + box!.height).toBeLessThanOrEqual(viewport.height);
+        if (viewport.width === 1280) {
+          // A wide window shows it beside the controls: nothing had to scroll.
+          expect(await sized.evaluate(() => window.scrollY)).toBe(0);
+        }
+        // The countdown and Cancel are in view too.
+        const cancel = await sized.getByRole("button", { name: "Cancel" }).boundingBox();
+        expect(cancel!.y + cancel!.height).toBeLessThanOrEqual(viewport.height);
+        await sized.screenshot({ path: join(docsScreenshotDir, `demo-${viewport.width}x${viewport.height}.png`) });
+        await device.approve(challenge.id, code);
+        expect((await shownResult(sized)).outcome).toBe("Approved");
+      } finally {
+        await sized.close();
+      }
+    }
+  });
+
+  it("stops waiting when a pending sign-in is cancelled", async () => {
+    device.clearEvents();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const challenge = await device.nextChallenge();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => page.locator("#outcome").textContent()).toBe("Cancelled");
+    expect(await page.locator("#challenge").getAttribute("data-state")).toBe("cancelled");
+    expect(await page.locator("#challenge-status").textContent()).toContain("this page stopped waiting");
+    expect(await page.locator("#challenge-timer").isVisible()).toBe(false);
+    expect(await page.locator("#validation").isVisible()).toBe(false);
+    expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
+    // The device's answer comes too late for this page: it stays cancelled.
+    await device.deny(challenge.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await page.locator("#outcome").textContent()).toBe("Cancelled");
+  });
+
   it("approves a payment whose amount and merchant the device shows", async () => {
     device.clearEvents();
     await page.getByLabel("Amount").fill("42.50 EUR");
@@ -159,6 +224,63 @@ describe("sign-in and payment with a device", () => {
       actionCode: "approvePayment",
     });
     expect(shown.status).toContain(`payment authorised by ${user}`);
+  });
+});
+
+describe("enrolling from the page, then a cool-down", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let device: Device | undefined;
+  let page: Page;
+  const user = uniqueUser("enrolled");
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    page = await openDemo(browser, server, user);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await device?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("says Device enrolled once the device used the link, stops the countdown and drops the no-device card", async () => {
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.locator("#challenge").getAttribute("data-state")).toBe("not-enrolled");
+    await page.locator("#offer-enroll").getByRole("button", { name: "Enroll a device" }).click();
+    const linkBox = page.getByLabel("Enrollment link");
+    await expect.poll(() => linkBox.inputValue()).toMatch(/^signet:\/\/enroll\?/);
+    // The card with the link and the no-device card are both there until the device enrolls.
+    expect(await page.locator("#challenge").isVisible()).toBe(true);
+    device = new Device();
+    await device.enroll(await linkBox.inputValue());
+    const done = page.locator("#enroll-done");
+    await expect.poll(() => done.textContent(), { timeout: 10_000 }).toBe(`Device enrolled: you can sign in now as ${user}.`);
+    expect(await page.locator("#enroll-heading").textContent()).toBe("Device enrolled");
+    expect(await page.locator("#challenge").isVisible()).toBe(false);
+    expect(await page.getByLabel("Enrollment link").isVisible()).toBe(false);
+    expect(await page.getByRole("timer").count()).toBe(0);
+    await screenshot(page, "demo-enrolled");
+  });
+
+  it("shows the cool-down after 'it wasn't me' in the sign-in card, never stuck asking the server", async () => {
+    device!.startWatching();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const challenge = await device!.nextChallenge();
+    await device!.run(["deny", challenge.id, "--not-me"]);
+    expect((await shownResult(page)).outcome).toBe("Denied");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const card = page.locator("#challenge");
+    await expect.poll(() => card.getAttribute("data-state")).toBe("failed");
+    const alert = card.getByRole("alert");
+    expect(await alert.getAttribute("data-code")).toBe("rate_limited");
+    expect(await alert.textContent()).toMatch(/^The push server refused the challenge: .+/);
+    expect(await card.textContent()).not.toContain("Asking the server");
+    expect(await page.getByRole("alert").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
   });
 });
 
@@ -199,11 +321,12 @@ describe("a challenge nobody answers", () => {
     const second = await openDemo(browser, server, user);
     try {
       await second.getByRole("button", { name: "Sign in" }).click();
-      const alert = second.getByRole("alert");
+      const alert = second.locator("#challenge").getByRole("alert");
       await expect
         .poll(() => alert.textContent())
         .toBe("The push server refused the challenge: too many open challenges for this user.");
       expect(await alert.getAttribute("data-code")).toBe("rate_limited");
+      expect(await second.locator("#challenge").textContent()).not.toContain("Asking the server");
       expect(await second.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
     } finally {
       await second.close();

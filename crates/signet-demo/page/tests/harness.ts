@@ -1,5 +1,6 @@
-// Test harness: the real signet-server binary on a free loopback port with a temporary
-// database, serving the built demo page (dist/); Debian's Chromium through playwright-core.
+// Test harness: the real signet-server binary (with --demo) on a free loopback port with a
+// temporary database, serving the built demo page (dist/); Debian's Chromium through
+// playwright-core.
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -10,6 +11,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 export const demoDir = resolve(import.meta.dirname, "..");
 export const repoRoot = resolve(demoDir, "../../..");
 export const screenshotDir = resolve(repoRoot, "target/screenshots");
+/** Screenshots that are committed: the page at the window sizes people use. */
+export const docsScreenshotDir = resolve(repoRoot, "docs/screenshots");
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(repoRoot, "target");
 
 /** A built binary of the workspace: `$NAME_BIN` (e.g. SIGNET_SERVER_BIN) or target/debug. */
@@ -81,6 +84,11 @@ export interface ServerOptions {
   plain?: boolean;
   /** Most open challenges per user (the server's default when absent). */
   maxOpenChallenges?: number;
+  /**
+   * Most demo requests per minute from one address. Every test's browser is 127.0.0.1, so the
+   * default here is high; a test of the limit sets a low one.
+   */
+  demoRequestsPerMinute?: number;
 }
 
 const secretKey = "demo-test-secret-key";
@@ -100,8 +108,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tenantId,
     "--secret-key",
     secretKey,
+    "--demo",
     "--demo-dir",
     join(demoDir, "dist"),
+    "--demo-requests-per-minute",
+    String(options.demoRequestsPerMinute ?? 10_000),
   ];
   if (options.challengeLifetimeSeconds !== undefined) {
     args.push("--challenge-seconds", String(options.challengeLifetimeSeconds));
@@ -163,9 +174,14 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
   throw new Error(`signet-server did not answer ${url} within 30 s:\n${output()}`);
 }
 
-/** A fresh page on the demo, with the user id typed in. */
-export async function openDemo(browser: Browser, server: RunningServer, userId: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+/** A fresh page on the demo, with the user id typed in (a 900×1100 window unless given). */
+export async function openDemo(
+  browser: Browser,
+  server: RunningServer,
+  userId: string,
+  viewport = { width: 900, height: 1100 },
+): Promise<Page> {
+  const page = await browser.newPage({ viewport });
   await page.goto(server.demoUrl);
   await page.getByLabel("User id").fill(userId);
   return page;

@@ -1,5 +1,6 @@
 // The demo page against the real signet-server, without a device: enrollment link and QR code,
-// the not-enrolled answer, errors in words, a remembered user id, the dark theme.
+// the not-enrolled answer, errors in words beside what caused them, Enter to sign in, a
+// remembered user id, the banner, the dark theme.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import jsQR from "jsqr";
 import type { Browser, Page } from "playwright-core";
@@ -90,21 +91,87 @@ describe("the demo page without a device", () => {
     await page.close();
   });
 
-  it("shows the backend's refusal of bad input in words", async () => {
+  it("shows the backend's refusal of an empty amount beside the payment, and no card stuck asking", async () => {
     const page = await openDemo(browser, server, uniqueUser("badinput"));
     await page.getByLabel("Amount").fill("   ");
     await page.getByRole("button", { name: "Approve a payment" }).click();
-    const alert = page.getByRole("alert");
+    const alert = page.locator("fieldset").getByRole("alert");
     await expect.poll(() => alert.textContent()).toBe("Enter an amount for the payment.");
     expect(await alert.getAttribute("data-code")).toBe("invalid_request");
+    expect(await page.getByLabel("Amount").getAttribute("aria-invalid")).toBe("true");
+    // The only alert on the page is that one, and no sign-in card waits for an answer.
+    expect(await page.getByRole("alert").count()).toBe(1);
+    expect(await page.locator("#challenge").isVisible()).toBe(false);
+    expect(await page.getByRole("button", { name: "Approve a payment" }).isEnabled()).toBe(true);
+    // Typing a new amount clears the error.
+    await page.getByLabel("Amount").fill("5 EUR");
+    expect(await page.getByRole("alert").count()).toBe(0);
     await page.close();
   });
 
-  it("asks for a user id before doing anything", async () => {
+  it("asks for a user id under the user id field before doing anything", async () => {
     const page = await openDemo(browser, server, "");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toBe("Enter a user id first.");
+    const field = page.getByLabel("User id");
+    const alert = page.locator("#user-id-error");
+    await expect.poll(() => alert.textContent()).toBe("Enter a user id first.");
+    expect(await page.getByRole("alert").count()).toBe(1);
+    expect(await field.getAttribute("aria-invalid")).toBe("true");
+    expect((await field.getAttribute("aria-describedby"))?.split(" ")).toContain("user-id-error");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("user-id");
+    await page.close();
+  });
+
+  it("signs in when Enter is pressed in the user id field", async () => {
+    const user = uniqueUser("enter");
+    const page = await openDemo(browser, server, "");
+    await page.getByLabel("User id").fill(user);
+    await page.getByLabel("User id").press("Enter");
+    await expect
+      .poll(() => page.locator("#challenge-status").textContent())
+      .toBe(`${user} has no device enrolled yet. Enroll one first, then try again.`);
+    await page.close();
+  });
+
+  it("clears the results of the previous user when the user id changes", async () => {
+    const page = await openDemo(browser, server, uniqueUser("first"));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.locator("#challenge").getAttribute("data-state")).toBe("not-enrolled");
+    await page.getByRole("button", { name: "Enroll a device" }).first().click();
+    await expect.poll(() => page.getByLabel("Enrollment link").inputValue()).toMatch(/^signet:/);
+    await page.getByLabel("User id").fill(uniqueUser("second"));
+    expect(await page.locator("#enrollment").isVisible()).toBe(false);
+    expect(await page.locator("#challenge").isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it("says 'your device', never 'phone' (the app runs on desktops too)", async () => {
+    const page = await openDemo(browser, server, uniqueUser("words"));
+    const text = (): Promise<string> => page.evaluate(() => document.body.innerText);
+    expect(await text()).not.toMatch(/phone/i);
+    expect(await text()).toContain("type on your device");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.locator("#challenge").getAttribute("data-state")).toBe("not-enrolled");
+    await page.getByRole("button", { name: "Enroll a device" }).first().click();
+    await expect.poll(() => page.getByLabel("Enrollment link").inputValue()).toMatch(/^signet:/);
+    expect(await text()).not.toMatch(/phone/i);
+    await page.close();
+  });
+
+  it("says in a banner at the top that it is a demo that lets anyone enroll", async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 560 } });
+    await page.goto(server.demoUrl);
+    const banner = page.getByRole("note", { name: "This is a demo" });
+    expect(await banner.textContent()).toMatch(/Demo only:\s+anyone who opens this page can enroll a device for any user/);
+    // Small: at most an eighth of a 560-pixel-high window (three short lines).
+    expect((await banner.boundingBox())?.height ?? 1_000).toBeLessThanOrEqual(70);
+    // In view at the top, and still in view after scrolling down.
+    expect(await banner.isVisible()).toBe(true);
+    const top = async (): Promise<number> => (await banner.boundingBox())?.y ?? -1;
+    expect(await top()).toBe(0);
+    await page.mouse.wheel(0, 2_000);
+    await page.waitForFunction(() => window.scrollY > 0);
+    expect(await top()).toBe(0);
     await page.close();
   });
 
@@ -124,9 +191,12 @@ describe("the demo page when the server goes away", () => {
     await page.waitForLoadState("networkidle");
     await own.stop();
     await page.getByRole("button", { name: "Sign in" }).click();
+    // The error is in the sign-in card, which no longer says it is asking the server.
     await expect
-      .poll(() => page.getByRole("alert").textContent(), { timeout: 20_000 })
+      .poll(() => page.locator("#challenge").getByRole("alert").textContent(), { timeout: 20_000 })
       .toMatch(/^Could not reach the demo server .*Is signet-server running\?$/);
+    expect(await page.locator("#challenge").getAttribute("data-state")).toBe("failed");
+    expect(await page.locator("#challenge").textContent()).not.toContain("Asking the server");
     // The buttons come back: the page does not hang.
     expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
     await page.close();
