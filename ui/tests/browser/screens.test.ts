@@ -7,7 +7,7 @@ import { appPage, closeChecked } from "./session";
 const ctx = useBrowser();
 
 const link = "signet://enroll?v=1&server=https%3A%2F%2Flogin.acme.example&token=abc";
-const preview = { issuer: "Acme", userLabel: "alice@example.com", serverHost: "login.acme.example", secure: true };
+const preview = { issuer: "Acme", userLabel: "alice@example.com", serverHost: "login.acme.example", secure: true, existingAccountId: null };
 
 describe("the enroll screen", () => {
   it("shows issuer, user and server before adding, then adds the account", async () => {
@@ -56,7 +56,7 @@ describe("the enroll screen", () => {
   });
 
   it("warns before adding a server without https", async () => {
-    const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "192.168.1.20:8080", secure: false } });
+    const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "192.168.1.20:8080", secure: false, existingAccountId: null } });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
     await page.getByLabel("Enrollment link").fill("signet://enroll?v=1&server=http%3A%2F%2F192.168.1.20%3A8080");
     await page.getByRole("button", { name: "Check link" }).click();
