@@ -69,13 +69,13 @@ describe("the enroll screen", () => {
 
   it("says in words why a link can't be used", async () => {
     const page = await appPage(ctx.browser, ctx.url, {
-      errors: { preview_enrollment: { code: "expiredToken", message: "token expired" } },
+      errors: { preview_enrollment: { code: "linkExpired", message: "token expired" } },
     });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
     await page.getByLabel("Enrollment link").fill(link);
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
-    await page.getByRole("alert").getByText("This enrollment link has expired.", { exact: false }).waitFor();
+    await page.getByRole("alert").getByText("This link has expired.", { exact: false }).waitFor();
     expect(await page.getByRole("button", { name: "Add account", exact: true }).count()).toBe(1);
     await screenshot(page, "ui-enroll-error-phone");
     expect(await closeChecked(page)).toEqual([]);
