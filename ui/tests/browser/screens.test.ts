@@ -56,9 +56,9 @@ describe("the enroll screen", () => {
   });
 
   it("warns before adding a server without https", async () => {
-    const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "192.168.1.20:8080", secure: false, existingAccountId: null } });
+    const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "127.0.0.1:4000", secure: false, existingAccountId: null } });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
-    await page.getByLabel("Enrollment link").fill("signet://enroll?v=1&server=http%3A%2F%2F192.168.1.20%3A8080");
+    await page.getByLabel("Enrollment link").fill("signet://enroll?v=1&server=http%3A%2F%2F127.0.0.1%3A4000");
     await page.getByRole("button", { name: "Check link" }).click();
     const warning = page.getByRole("note");
     await warning.waitFor();

@@ -222,3 +222,22 @@ describe("the enroll screen", () => {
     expect(await closeChecked(page)).toEqual([]);
   });
 });
+
+describe("the settings form", () => {
+  it("shows a bad interval beside its field, keeps Save where it was, and clears the error on typing", async () => {
+    const page = await appPage(ctx.browser, ctx.url, {}, { viewport: smallest });
+    await page.getByRole("navigation").getByRole("button", { name: "Settings" }).click();
+    const field = page.getByLabel("Check for requests every (seconds)");
+    const save = page.getByRole("button", { name: "Save settings" });
+    await field.fill("0");
+    const before = await save.boundingBox();
+    await save.click();
+    await page.getByRole("alert").getByText("Choose between 1 and 60 seconds.").waitFor();
+    expect((await save.boundingBox())?.y).toBe(before?.y);
+    expect(await field.getAttribute("aria-describedby")).toBe("poll-interval-error");
+    await field.pressSequentially("5");
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect((await save.boundingBox())?.y).toBe(before?.y);
+    expect(await closeChecked(page)).toEqual([]);
+  });
+});
