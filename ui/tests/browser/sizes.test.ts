@@ -106,6 +106,24 @@ describe("after answering", () => {
     expect(await closeChecked(page)).toEqual([]);
   });
 
+  it("keeps the confirmation clear of the next request's sheet, whose buttons stay in view", async () => {
+    for (const viewport of [smallest, desktop]) {
+      const pending = [signIn(), requests.payment];
+      const page = await appPage(ctx.browser, ctx.url, { accounts: [acme, bank], pending }, { viewport });
+      await page.getByRole("dialog", { name: "Sign in to Acme?" }).waitFor();
+      await page.getByRole("button", { name: "Approve", exact: true }).click();
+      await page.getByRole("dialog", { name: /^Pay 1,249\.90 EUR/ }).waitFor();
+      const toast = await page.locator(".toast").boundingBox();
+      const sheet = await page.getByRole("dialog").boundingBox();
+      expect(toast && sheet && toast.y + toast.height <= sheet.y, `${viewport.width}x${viewport.height}`).toBe(true);
+      for (const name of ["Approve", "Deny"]) {
+        expect(await inViewAndOnTop(page, page.getByRole("button", { name, exact: true })), name).toBe(true);
+      }
+      await windowShot(page, `app-approved-then-payment-${viewport.width}x${viewport.height}`);
+      expect(await closeChecked(page)).toEqual([]);
+    }
+  });
+
   it("confirms a denial", async () => {
     const page = await appPage(ctx.browser, ctx.url, { accounts: [acme], pending: [signIn()] }, { viewport: smallest });
     await page.getByRole("button", { name: "Deny", exact: true }).click();
