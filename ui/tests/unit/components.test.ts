@@ -244,7 +244,7 @@ describe("the enroll screen", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Check link" }));
     const card = (await screen.findByRole("heading", { name: "Add this account?" })).closest("section")!;
     expect(card.textContent).toContain("login.acme.example");
-    expect(card.textContent).not.toContain("Not secure");
+    expect(card.textContent).not.toContain("Not https");
     expect(argsOf(calls, "enroll")).toEqual([]);
     await fireEvent.click(screen.getByRole("switch"));
     await fireEvent.click(screen.getByRole("button", { name: "Add account" }));
