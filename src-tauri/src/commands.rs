@@ -31,11 +31,16 @@ pub fn list_accounts(state: State<'_, AppState>) -> Vec<AccountView> {
     state.account_views()
 }
 
-/// What a link would enroll; nothing is sent.
+/// What a link would enroll, and what is wrong with it that can be told without using its
+/// token (plain http, expired, the same user already here); nothing is sent.
 #[tauri::command]
-pub fn preview_enrollment(link: &str) -> CommandResult<EnrollmentPreview> {
+pub fn preview_enrollment(
+    state: State<'_, AppState>,
+    link: &str,
+) -> CommandResult<EnrollmentPreview> {
     let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
-    Ok(EnrollmentPreview::new(&link))
+    let existing = state.engine.check_link(&link)?;
+    Ok(EnrollmentPreview::new(&link, existing.as_ref()))
 }
 
 /// Enrolls this device from a link: a new key, its public half sent to the server.
@@ -50,6 +55,29 @@ pub async fn enroll<R: Runtime>(
     let account = state
         .engine
         .enroll(&link, EnrollOptions { require_biometric })
+        .await?;
+    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
+    Ok(AccountView::new(&account, Connection::Connecting))
+}
+
+/// Enrolls this device from a link in place of an account of the same user (the preview's
+/// `existingAccountId`): the new key first, then the old account removed.
+#[tauri::command]
+pub async fn replace_account<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    account_id: String,
+    link: String,
+    require_biometric: bool,
+) -> CommandResult<AccountView> {
+    let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
+    let account = state
+        .engine
+        .replace(
+            &AccountId::new(&account_id),
+            &link,
+            EnrollOptions { require_biometric },
+        )
         .await?;
     let _ = app.emit(events::ACCOUNTS_CHANGED, ());
     Ok(AccountView::new(&account, Connection::Connecting))

@@ -3,7 +3,7 @@
 //! core's errors, which never carry keys, tokens or signatures.
 
 use serde::Serialize;
-use signet_core::Error;
+use signet_core::{Error, LinkProblem};
 use signet_protocol::{Error as ProtocolError, ErrorCode as WireCode};
 
 /// The stable error codes of the UI contract (`ui/src/lib/api.ts`).
@@ -19,6 +19,12 @@ pub enum ErrorCode {
     InsecureServer,
     /// The server cannot be reached.
     Network,
+    /// The enrollment link was already used to add a device.
+    LinkAlreadyUsed,
+    /// The enrollment link has expired (found on this device or by the server).
+    LinkExpired,
+    /// The server in the enrollment link does not recognise it.
+    LinkNotForThisServer,
     /// The server refused for a reason without a code of its own here.
     Server,
     /// The server does not accept this device or token.
@@ -78,6 +84,11 @@ impl From<Error> for CommandError {
             }
             Error::Protocol(_) | Error::InvalidToken => ErrorCode::InvalidLink,
             Error::InsecureUrl { .. } => ErrorCode::InsecureServer,
+            Error::EnrollmentLink { problem } => match problem {
+                LinkProblem::AlreadyUsed => ErrorCode::LinkAlreadyUsed,
+                LinkProblem::Expired => ErrorCode::LinkExpired,
+                _ => ErrorCode::LinkNotForThisServer,
+            },
             Error::Network { .. } | Error::Timeout => ErrorCode::Network,
             Error::Server { code, .. } => match code {
                 Some(WireCode::Unauthorized | WireCode::InvalidScope) => ErrorCode::Unauthorized,
@@ -123,6 +134,27 @@ mod tests {
             CommandError::from(error).code,
             ErrorCode::UnsupportedLinkVersion
         );
+    }
+
+    #[test]
+    fn each_enrollment_link_problem_has_its_own_code() {
+        for (problem, code, wire) in [
+            (
+                LinkProblem::AlreadyUsed,
+                ErrorCode::LinkAlreadyUsed,
+                "linkAlreadyUsed",
+            ),
+            (LinkProblem::Expired, ErrorCode::LinkExpired, "linkExpired"),
+            (
+                LinkProblem::NotForThisServer,
+                ErrorCode::LinkNotForThisServer,
+                "linkNotForThisServer",
+            ),
+        ] {
+            let mapped = CommandError::from(Error::EnrollmentLink { problem });
+            assert_eq!(mapped.code, code);
+            assert_eq!(serde_json::to_value(&mapped).unwrap()["code"], wire);
+        }
     }
 
     #[test]

@@ -107,6 +107,7 @@ fn commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::list_accounts,
         commands::preview_enrollment,
         commands::enroll,
+        commands::replace_account,
         commands::remove_account,
         commands::set_require_biometric,
         commands::biometric_status,

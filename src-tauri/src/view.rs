@@ -89,25 +89,28 @@ impl AccountView {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentPreview {
-    /// Who the account is with.
-    pub issuer: String,
-    /// The user at the issuer.
-    pub user_label: String,
+    /// Who the account is with, when the link names it.
+    pub issuer: Option<String>,
+    /// The user at the issuer, when the link names them.
+    pub user_label: Option<String>,
     /// The server's host (and port).
     pub server_host: String,
     /// Whether the server uses https.
     pub secure: bool,
+    /// The account of the same user on the same server already on this device, which
+    /// enrolling again would replace.
+    pub existing_account_id: Option<AccountId>,
 }
 
 impl EnrollmentPreview {
-    /// The preview of a parsed link.
-    pub fn new(link: &EnrollmentLink) -> Self {
-        let server_host = host_of(&link.base_url);
+    /// The preview of a parsed link, with the account it would replace.
+    pub fn new(link: &EnrollmentLink, existing: Option<&Account>) -> Self {
         Self {
-            issuer: link.issuer.clone().unwrap_or_else(|| server_host.clone()),
-            user_label: link.user.clone().unwrap_or_default(),
-            server_host,
+            issuer: link.issuer.clone(),
+            user_label: link.user.clone(),
+            server_host: host_of(&link.base_url),
             secure: link.base_url.scheme() == "https",
+            existing_account_id: existing.map(|account| account.id.clone()),
         }
     }
 }
@@ -178,6 +181,8 @@ pub struct HistoryView {
     pub ip_address: Option<String>,
     /// Which browser.
     pub user_agent: Option<String>,
+    /// The relying party's details (amount, merchant, note) as they were shown.
+    pub custom: Option<serde_json::Value>,
     /// How it ended.
     pub outcome: Outcome,
     /// When (Unix ms).
@@ -197,6 +202,7 @@ impl HistoryView {
             action_code: entry.action_code.clone(),
             ip_address: entry.ip_address.clone(),
             user_agent: entry.user_agent.clone(),
+            custom: entry.custom.clone(),
             outcome: entry.outcome,
             at: entry.at.saturating_mul(1000),
         }
@@ -263,6 +269,7 @@ mod tests {
             action_code: None,
             ip_address: None,
             user_agent: None,
+            custom: None,
             outcome: Outcome::Expired,
             at: 2,
         };
@@ -282,12 +289,27 @@ mod tests {
             "signet://enroll?v=1&url=http%3A%2F%2F127.0.0.1%3A4000%2Fv1&tenant=t&token=x&user=ada&issuer=Acme",
         )
         .expect("a valid link");
-        let preview = EnrollmentPreview::new(&link);
+        let preview = EnrollmentPreview::new(&link, None);
         assert!(!preview.secure);
         assert_eq!(preview.server_host, "127.0.0.1:4000");
         assert_eq!(
-            (preview.issuer.as_str(), preview.user_label.as_str()),
-            ("Acme", "ada")
+            (preview.issuer.as_deref(), preview.user_label.as_deref()),
+            (Some("Acme"), Some("ada"))
         );
+        assert_eq!(preview.existing_account_id, None);
+    }
+
+    #[test]
+    fn a_preview_of_a_link_without_issuer_does_not_name_the_host_as_the_service() {
+        let link = EnrollmentLink::parse(
+            "signet://enroll?v=1&url=https%3A%2F%2Fauth.example.com%2Fv1&tenant=t&token=x",
+        )
+        .expect("a valid link");
+        let existing = account(None, None);
+        let preview = EnrollmentPreview::new(&link, Some(&existing));
+        assert_eq!(preview.issuer, None);
+        assert_eq!(preview.user_label, None);
+        assert_eq!(preview.server_host, "auth.example.com");
+        assert_eq!(preview.existing_account_id, Some(existing.id));
     }
 }

@@ -99,6 +99,13 @@ pub enum Error {
         /// The URL refused.
         url: String,
     },
+    /// The enrollment link cannot be used: found before sending anything (its token's `exp`
+    /// has passed) or from the server's answer to 3.1 (see [`LinkProblem`]).
+    #[error("{problem}")]
+    EnrollmentLink {
+        /// What is wrong with the link.
+        problem: LinkProblem,
+    },
     /// The enrollment token has characters that cannot go into an HTTP header.
     #[error("the enrollment token is not valid (it has characters a token cannot have)")]
     InvalidToken,
@@ -165,6 +172,25 @@ pub enum Error {
     /// A background task of the core stopped unexpectedly.
     #[error("a background task stopped unexpectedly")]
     TaskFailed,
+}
+
+/// Why an enrollment link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkProblem {
+    /// The link's token was already used to enroll another key (the server answers 3.1
+    /// with `invalid_scope`: a token enrolls one key, and a token without
+    /// `add:authenticators` cannot add a second device either).
+    #[error("this enrollment link was already used; ask for a new one")]
+    AlreadyUsed,
+    /// The link's token has expired (its `exp` has passed, or the server says
+    /// `expired_token`).
+    #[error("this enrollment link has expired; ask for a new one")]
+    Expired,
+    /// The server in the link does not know the link's token (`unauthorized`, or no push
+    /// API at that address): the link was made by another server, or altered.
+    #[error("the server in this enrollment link does not recognise it")]
+    NotForThisServer,
 }
 
 impl Error {

@@ -45,6 +45,10 @@ pub struct HistoryEntry {
     pub ip_address: Option<String>,
     /// The browser that started it.
     pub user_agent: Option<String>,
+    /// The relying party's details (amount, merchant, note), as the approval sheet showed
+    /// them. Absent in entries written before they were kept.
+    #[serde(default)]
+    pub custom: Option<serde_json::Value>,
     /// How it ended.
     pub outcome: Outcome,
     /// When (Unix seconds).
@@ -60,6 +64,7 @@ impl HistoryEntry {
             action_code: challenge.action_code.clone(),
             ip_address: challenge.ip_address.clone(),
             user_agent: challenge.user_agent.clone(),
+            custom: challenge.custom.clone(),
             outcome,
             at,
         }

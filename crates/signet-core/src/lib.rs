@@ -6,6 +6,8 @@
 //! - [`client`]: one function per device call of the protocol ([`Client`]).
 //! - [`engine`]: enrollment, pending challenges, long-poll with fallback, answers
 //!   ([`Engine`]).
+//! - [`enrollment`]: what can be told about a link before using it, and why a server
+//!   refused it.
 //! - [`history`]: how past challenges ended; [`settings`]: what the user can change.
 //!
 //! # How a shell uses it
@@ -37,6 +39,7 @@
 pub mod accounts;
 pub mod client;
 pub mod engine;
+pub mod enrollment;
 mod error;
 mod files;
 pub mod history;
@@ -49,7 +52,7 @@ pub use engine::{
     Answer, Challenge, Decision, Delivery, Engine, EngineConfig, EnrollOptions, Event, Removal,
     UserVerifier, WatchOptions, Watcher,
 };
-pub use error::Error;
+pub use error::{Error, LinkProblem};
 pub use keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription, KeyringKeyStore, MemoryKeyStore};
 pub use signet_protocol::{DeclineReason, EnrollmentLink};
 

@@ -15,7 +15,6 @@ use signet_core::{
     AccountStore, Answer, DeclineReason, DeviceKeyStore, EnrollOptions, Error, MemoryKeyStore,
     Watcher,
 };
-use signet_protocol::ErrorCode;
 use signet_server::TenantSettings;
 
 fn received(step: &Step) -> Vec<String> {
@@ -569,10 +568,14 @@ async fn a_refused_enrollment_token_leaves_no_key_and_no_account() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::Server { status: 401, .. }),
+        matches!(
+            error,
+            Error::EnrollmentLink {
+                problem: signet_core::LinkProblem::NotForThisServer
+            }
+        ),
         "{error:?}"
     );
-    assert_eq!(error.error_code(), Some(ErrorCode::Unauthorized));
     assert!(keys.is_empty());
     assert!(engine.accounts().is_empty());
 }

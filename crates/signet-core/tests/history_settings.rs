@@ -12,6 +12,7 @@ fn entry(n: usize, outcome: Outcome) -> HistoryEntry {
         action_code: Some("signIn".into()),
         ip_address: Some("203.0.113.7".into()),
         user_agent: None,
+        custom: None,
         outcome,
         at: 1_800_000_000 + n as u64,
     }
@@ -41,6 +42,28 @@ fn history_is_newest_first_survives_a_restart_and_ignores_a_second_entry_for_a_c
         reopened,
         vec![entry(2, Outcome::Expired), entry(1, Outcome::Approved)]
     );
+}
+
+#[test]
+fn a_payment_keeps_its_amount_and_merchant_in_history_and_older_entries_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // An entry as an older version wrote it, without `custom`.
+    std::fs::write(
+        dir.path().join(HISTORY_FILE),
+        br#"{"version":1,"entries":[{"challengeId":"old","accountId":"0123456789abcdef","actionCode":"signIn","ipAddress":null,"userAgent":null,"outcome":"approved","at":1}]}"#,
+    )
+    .unwrap();
+    let history = History::open(dir.path()).unwrap();
+    assert_eq!(history.list()[0].custom, None);
+    let mut payment = entry(2, Outcome::Approved);
+    payment.action_code = Some("approvePayment".into());
+    payment.custom = Some(serde_json::json!({"amount": "120.00 EUR", "merchant": "Corner Coffee"}));
+    history.record(payment.clone()).unwrap();
+
+    let reopened = History::open(dir.path()).unwrap().list();
+    assert_eq!(reopened.len(), 2);
+    assert_eq!(reopened[0], payment);
+    assert_eq!(corrupt_files_in(dir.path(), HISTORY_FILE), 0);
 }
 
 #[test]

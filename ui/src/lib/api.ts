@@ -35,11 +35,15 @@ export interface Account {
 
 /** What an enrollment link says, parsed without any network call. */
 export interface EnrollmentPreview {
-  issuer: string;
-  userLabel: string;
+  /** The service's name, when the link gives one. */
+  issuer: string | null;
+  /** The user at the service, when the link gives one. */
+  userLabel: string | null;
   serverHost: string;
   /** True when the server is reached over https. */
   secure: boolean;
+  /** An account of the same user on the same server already on this device. */
+  existingAccountId: AccountId | null;
 }
 
 /** A request waiting for this device's answer. */
@@ -75,6 +79,8 @@ export interface HistoryEntry {
   actionCode: string | null;
   ipAddress: string | null;
   userAgent: string | null;
+  /** The details the request showed (amount, merchant, note), as in {@link Challenge}. */
+  custom: Record<string, unknown> | null;
   outcome: Outcome;
   /** Unix ms. */
   at: number;
@@ -100,6 +106,9 @@ export const errorCodes = [
   "unsupportedLinkVersion",
   "insecureServer",
   "network",
+  "linkAlreadyUsed",
+  "linkExpired",
+  "linkNotForThisServer",
   "server",
   "unauthorized",
   "expiredToken",
@@ -165,6 +174,11 @@ export function previewEnrollment(link: string): Promise<EnrollmentPreview> {
 /** Enrolls this device with the server named in `link`. */
 export function enroll(link: string, requireBiometric: boolean): Promise<Account> {
   return invoke<Account>("enroll", { link, requireBiometric });
+}
+
+/** Enrolls this device from `link` in place of an account of the same user, then removes that one. */
+export function replaceAccount(accountId: AccountId, link: string, requireBiometric: boolean): Promise<Account> {
+  return invoke<Account>("replace_account", { accountId, link, requireBiometric });
 }
 
 /** Removes an account from this device. */

@@ -5,7 +5,12 @@ import { isAppError, type ErrorCode } from "./api";
 const words: Record<ErrorCode, string> = {
   invalidLink: "That doesn't look like a Signet enrollment link. Copy the whole link from the website and try again.",
   unsupportedLinkVersion: "This enrollment link is for a newer version of Signet. Update the app and try again.",
-  insecureServer: "This server doesn't use a secure (https) connection, so Signet won't connect to it.",
+  insecureServer:
+    "This link's server doesn't use a secure (https) connection, so Signet won't connect to it. Ask the website for an https link.",
+  linkAlreadyUsed: "This link has already been used to add a device. Each link works once: ask the website for a new one.",
+  linkExpired: "This link has expired. Ask the website for a new one.",
+  linkNotForThisServer:
+    "The server in this link doesn't recognise it. Copy the whole link again from the website, or ask it for a new one.",
   network: "Couldn't reach the server. Check your internet connection and try again.",
   server: "The server had a problem. Try again in a moment.",
   unauthorized: "The server no longer accepts this device for this account. Remove the account and enroll again.",

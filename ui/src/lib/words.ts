@@ -47,6 +47,18 @@ export function outcomeWords(outcome: Outcome): string {
   return outcomes[outcome] ?? outcome;
 }
 
+const confirmations: Record<Outcome, string> = {
+  approved: "Approved — you can return to the website",
+  denied: "Denied",
+  notMe: "Denied and reported: it wasn't me",
+  expired: "Expired",
+};
+
+/** What the confirmation after an answer says, e.g. "Approved — you can return to the website". */
+export function confirmationWords(outcome: Outcome): string {
+  return confirmations[outcome] ?? outcomeWords(outcome);
+}
+
 const connections: Record<ConnectionState, string> = {
   connected: "Connected",
   connecting: "Connecting…",
@@ -80,13 +92,16 @@ function valueWords(value: unknown): string | null {
  * The custom fields worth showing, known ones first ("Amount", "Merchant", "Note"), then any
  * other plain values with their key turned into words. Nested objects are left out.
  */
-/** Custom fields that steer the protocol (protocol.md 8.3) rather than describe the request. */
+/** Custom fields that steer the protocol (docs/protocol.md 8.3) rather than describe the request. */
 const protocolCustom = ["numberMatching"];
 
-export function customDetails(custom: Record<string, unknown> | null): Detail[] {
+export function customDetails(custom: Record<string, unknown> | null, { payment = false } = {}): Detail[] {
   if (!custom) return [];
   const details: Detail[] = [];
+  // A payment's amount and merchant are its headline (see `paymentOf`), not rows.
+  const skipped = payment && paymentOf(custom) ? paymentKeys : [];
   for (const [key, label] of knownCustom) {
+    if (skipped.includes(key)) continue;
     const value = valueWords(custom[key]);
     if (value) details.push({ label, value });
   }
@@ -96,4 +111,29 @@ export function customDetails(custom: Record<string, unknown> | null): Detail[] 
     if (value) details.push({ label: camelToWords(key), value });
   }
   return details;
+}
+
+/** A payment's amount and, when given, its merchant. */
+export interface Payment {
+  amount: string;
+  merchant: string | null;
+}
+
+const paymentKeys = ["amount", "merchant"];
+
+/** The payment a request's custom data describes: present when it names an amount. */
+export function paymentOf(custom: Record<string, unknown> | null): Payment | null {
+  const amount = valueWords(custom?.amount);
+  if (!amount) return null;
+  return { amount, merchant: valueWords(custom?.merchant) };
+}
+
+/** "Pay 120.00 EUR to Corner Coffee?" (the approval sheet's question for a payment). */
+export function paymentTitle(payment: Payment): string {
+  return payment.merchant ? `Pay ${payment.amount} to ${payment.merchant}?` : `Pay ${payment.amount}?`;
+}
+
+/** "120.00 EUR to Corner Coffee" (a payment in history). */
+export function paymentWords(payment: Payment): string {
+  return payment.merchant ? `${payment.amount} to ${payment.merchant}` : payment.amount;
 }

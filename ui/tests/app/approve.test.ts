@@ -7,11 +7,16 @@ import { Server } from "./server";
 const root = resolve(import.meta.dirname, "../../..");
 const application = process.env.SIGNET_APP ?? resolve(root, "target/debug/signet");
 const screenshots = resolve(root, "target/screenshots");
+/** The real app's key screens, kept in the repository and retaken by this test. */
+const docsScreenshots = resolve(root, "docs/screenshots");
 
 let driver: TauriDriver;
 let session: Session;
 let server: Server;
 const user = "ada";
+/** A user label in Japanese: it must be drawn with a CJK font, not as empty boxes. */
+const cjkLabel = "山田太郎 ada@example.com";
+let enrollLink = "";
 
 /** Waits (bounded) until the server reports `expected` for the sign-in. */
 async function settle(read: () => Promise<string>, expected: string): Promise<string> {
@@ -29,11 +34,25 @@ function sheetOf(challengeId: string): string {
   return `.sheet[role=dialog][data-challenge-id="${challengeId}"]`;
 }
 
-/** Saves a screenshot once the sheet's 0.2 s slide-in has finished. */
-async function snapshot(name: string): Promise<void> {
+/** Saves a screenshot once the sheet's 0.2 s slide-in has finished (`docs`: in docs/screenshots). */
+async function snapshot(name: string, { docs = false } = {}): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
-  mkdirSync(screenshots, { recursive: true });
-  writeFileSync(resolve(screenshots, name), await session.screenshot());
+  const dir = docs ? docsScreenshots : screenshots;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, name), await session.screenshot());
+}
+
+/** Whether the element matching `css` lies wholly inside the window and is what a tap reaches. */
+async function inView(css: string): Promise<boolean> {
+  return session.execute<boolean>(
+    `const el = document.querySelector(arguments[0]);
+     if (!el) return false;
+     const r = el.getBoundingClientRect();
+     const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+     return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth
+       && hit !== null && (hit === el || el.contains(hit));`,
+    [css],
+  );
 }
 
 beforeAll(async () => {
@@ -51,17 +70,51 @@ afterAll(async () => {
 describe("the real app against a real signet-server", () => {
   it("enrolls by pasting a link, after showing the issuer and user", async () => {
     await session.click(await session.waitFor("[data-testid=nav-enroll]"));
-    const link = await server.enrollmentLink(user, "ada@example.com", "Acme");
-    await session.type(await session.waitFor("#enroll-link"), link);
+    enrollLink = await server.enrollmentLink(user, cjkLabel, "Acme");
+    await session.type(await session.waitFor("#enroll-link"), enrollLink);
     await session.click(await session.find("[data-testid=enroll-check]"));
     const preview = await session.text(await session.waitFor("[aria-labelledby=preview-title]"));
     expect(preview).toContain("Acme");
-    expect(preview).toContain("ada@example.com");
+    expect(preview).toContain(cjkLabel);
+    expect(await inView("[data-testid=enroll-add]")).toBe(true);
+    await snapshot("app-xvfb-enroll-confirm.png", { docs: true });
     await session.click(await session.find("[data-testid=enroll-add]"));
     await session.waitGone("[data-testid=enroll-add]");
     await session.click(await session.waitFor("[data-testid=nav-accounts]"));
     const accounts = await session.text(await session.waitFor(".account-list"));
-    expect(accounts).toContain("ada@example.com");
+    expect(accounts).toContain(cjkLabel);
+    // No per-account biometric switch on a desktop without one (Settings says it once).
+    expect(await session.execute<number>("return document.querySelectorAll('[role=switch]').length")).toBe(0);
+  });
+
+  it("draws a Japanese user name with a CJK font, not empty boxes", async () => {
+    // Full-width CJK glyphs are 1 em wide; the fallback box of a font without them is not.
+    const widths = await session.execute<number[]>(
+      `const font = getComputedStyle(document.body).fontFamily;
+       const context = document.createElement("canvas").getContext("2d");
+       context.font = "100px " + font;
+       return ["山田太郎", "例え"].map((text) => context.measureText(text).width / text.length);`,
+    );
+    for (const width of widths) {
+      expect(width).toBeGreaterThan(95);
+      expect(width).toBeLessThan(105);
+    }
+    await snapshot("app-xvfb-accounts.png", { docs: true });
+  });
+
+  it("says a link already used is used, instead of adding a second card for the same user", async () => {
+    await session.click(await session.waitFor("[data-testid=nav-enroll]"));
+    await session.type(await session.waitFor("#enroll-link"), enrollLink);
+    await session.click(await session.find("[data-testid=enroll-check]"));
+    const preview = await session.waitForText("[aria-labelledby=preview-title]", "Replace this account?");
+    expect(preview).toContain("Already on this device");
+    await session.click(await session.find("[data-testid=enroll-add]"));
+    const error = await session.waitForText("#enroll-link-error", "already been used");
+    expect(error).not.toContain("Remove the account");
+    await snapshot("app-xvfb-enroll-used.png", { docs: true });
+    await session.click(await session.waitFor("[data-testid=nav-accounts]"));
+    const cards = await session.execute<number>("return document.querySelectorAll('.account-list > li').length");
+    expect(cards).toBe(1);
   });
 
   it("shows a sign-in started on the server and approves it", async () => {
@@ -72,6 +125,29 @@ describe("the real app against a real signet-server", () => {
     await session.click(await session.find(`${sheet} [data-testid=approve]`));
     expect(await settle(() => server.state(user, signIn), "CHALLENGE_SUCCEEDED")).toBe("CHALLENGE_SUCCEEDED");
     await session.waitGone(sheet);
+    await session.waitForText("[data-testid=confirmation]", "Approved — you can return to the website");
+    await snapshot("app-xvfb-approved.png", { docs: true });
+  });
+
+  it("makes a payment's amount and merchant the question, with Approve and Deny in the smallest window", async () => {
+    const merchant = "Corner Coffee Roasters & Bakery, Unit 14, The Old Tram Depot, Northwind Bay";
+    await session.setWindowSize(360, 560);
+    try {
+      const payment = await server.signIn(user, { action: "approvePayment", custom: { amount: "120.00 EUR", merchant } });
+      const sheet = sheetOf(payment.challengeId);
+      const title = await session.waitForText(`${sheet} #sheet-title`, "Pay 120.00 EUR");
+      expect(title.replace(/\s+/g, " ").trim()).toBe(`Pay 120.00 EUR to ${merchant}?`);
+      const size = await session.execute<number[]>("return [window.innerWidth, window.innerHeight]");
+      await snapshot("app-xvfb-payment-small.png", { docs: true });
+      expect(await inView(`${sheet} [data-testid=approve]`), `window ${size.join("x")}`).toBe(true);
+      expect(await inView(`${sheet} [data-testid=deny]`), `window ${size.join("x")}`).toBe(true);
+      await session.click(await session.find(`${sheet} [data-testid=deny]`));
+      expect(await settle(() => server.state(user, payment), "CHALLENGE_FAILED")).toBe("CHALLENGE_FAILED");
+      await session.waitGone(sheet);
+      await session.waitForText("[data-testid=confirmation]", "Denied");
+    } finally {
+      await session.setWindowSize(420, 680);
+    }
   });
 
   it("denies a sign-in", async () => {

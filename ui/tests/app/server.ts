@@ -12,6 +12,7 @@ const root = resolve(import.meta.dirname, "../../..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(root, "target");
 
 export interface SignIn {
+  action: string;
   token: string;
   idempotencyKey: string;
   challengeId: string;
@@ -81,28 +82,36 @@ export class Server {
     return `signet://enroll?${query.toString()}`;
   }
 
-  /** A sign-in started the way a website does: track, then the page starts the push challenge. */
-  async signIn(userId: string, options: { numberMatching?: boolean } = {}): Promise<SignIn> {
+  /**
+   * A sign-in (or another action, e.g. `approvePayment` with `custom: {amount, merchant}`)
+   * started the way a website does: track, then the page starts the push challenge.
+   */
+  async signIn(
+    userId: string,
+    options: { numberMatching?: boolean; action?: string; custom?: Record<string, unknown> } = {},
+  ): Promise<SignIn> {
+    const action = options.action ?? "signIn";
+    const custom = { ...options.custom, ...(options.numberMatching ? { numberMatching: true } : {}) };
     const tracked = await this.call<{ token: string; idempotencyKey: string }>(
       "POST",
-      `/users/${userId}/actions/signIn`,
+      `/users/${userId}/actions/${action}`,
       this.secret(),
-      options.numberMatching ? { custom: { numberMatching: true } } : {},
+      Object.keys(custom).length > 0 ? { custom } : {},
     );
     const started = await this.call<{ challengeId: string; verificationCode?: string }>(
       "POST",
       "/client/challenge/push",
       `Bearer ${tracked.token}`,
-      { action: "signIn" },
+      { action },
     );
-    return { ...tracked, challengeId: started.challengeId, verificationCode: started.verificationCode ?? null };
+    return { ...tracked, action, challengeId: started.challengeId, verificationCode: started.verificationCode ?? null };
   }
 
   /** The action's state as the website's backend sees it. */
   async state(userId: string, signIn: SignIn): Promise<string> {
     const action = await this.call<{ state: string }>(
       "GET",
-      `/users/${userId}/actions/signIn/${signIn.idempotencyKey}`,
+      `/users/${userId}/actions/${signIn.action}/${signIn.idempotencyKey}`,
       this.secret(),
     );
     return action.state;

@@ -164,6 +164,16 @@ export class Session {
     await call("POST", `${this.base}/element/${element}/value`, { text });
   }
 
+  /** Runs `script` in the page (its `return` value comes back). */
+  async execute<T>(script: string, args: unknown[] = []): Promise<T> {
+    return call<T>("POST", `${this.base}/execute/sync`, { script, args });
+  }
+
+  /** Resizes the window (outer size, as the window manager sees it). */
+  async setWindowSize(width: number, height: number): Promise<void> {
+    await call("POST", `${this.base}/window/rect`, { width, height });
+  }
+
   /** A PNG screenshot of the window. */
   async screenshot(): Promise<Buffer> {
     return Buffer.from(await call<string>("GET", `${this.base}/screenshot`), "base64");

@@ -32,7 +32,9 @@ describe("the approval sheet", () => {
     await page.getByRole("dialog").waitFor({ state: "detached" });
     expect(await callsOf(page, "approve")).toEqual([{ challengeId: "ch-1", verificationCode: null }]);
     expect(await callsOf(page, "deny")).toEqual([]);
-    expect(await page.getByTestId("announcer").textContent()).toBe("Approved: sign-in request from Acme.");
+    const confirmation = page.getByTestId("confirmation");
+    expect(await confirmation.textContent()).toContain("Approved — you can return to the website");
+    expect(await confirmation.getAttribute("aria-live")).toBe("polite");
     expect(await closeChecked(page)).toEqual([]);
   });
 
@@ -50,9 +52,7 @@ describe("the approval sheet", () => {
     await page.getByRole("button", { name: "It wasn't me" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
     expect(await callsOf(page, "deny")).toEqual([{ challengeId: "ch-1", notMe: true }]);
-    expect(await page.getByTestId("announcer").textContent()).toBe(
-      "Reported: it wasn't me: sign-in request from Acme.",
-    );
+    expect(await page.getByTestId("confirmation").textContent()).toContain("it wasn't me");
     expect(await closeChecked(page)).toEqual([]);
   });
 
@@ -115,10 +115,9 @@ describe("the approval sheet", () => {
     await page.getByRole("dialog", { name: "Sign in to Acme?" }).waitFor();
     await page.getByText("Request 1 of 3").waitFor();
     await page.getByRole("button", { name: "Approve" }).click();
-    const pay = page.getByRole("dialog", { name: "Approve a payment at Northwind Bank?" });
+    const pay = page.getByRole("dialog", { name: "Pay 120.00 EUR to Corner Coffee?" });
     await pay.waitFor();
-    expect(await pay.textContent()).toContain("120.00 EUR");
-    expect(await pay.textContent()).toContain("Shop");
+    expect(await pay.textContent()).toContain("Approve a payment request from Northwind Bank");
     expect(await pay.textContent()).toContain("Safari on iOS");
     await page.getByText("Request 1 of 2").waitFor();
     await screenshot(page, "ui-approval-payment-phone");
@@ -133,7 +132,7 @@ describe("the approval sheet", () => {
     const page = await appPage(ctx.browser, ctx.url, { accounts });
     await page.locator("#accounts-title").waitFor();
     await emitEvent(page, "challenge-received", payment());
-    await page.getByRole("dialog", { name: "Approve a payment at Northwind Bank?" }).waitFor();
+    await page.getByRole("dialog", { name: "Pay 120.00 EUR to Corner Coffee?" }).waitFor();
     const live = page.getByTestId("announcer");
     expect(await live.getAttribute("aria-live")).toBe("polite");
     await page.waitForFunction(
@@ -166,7 +165,7 @@ describe("the approval sheet", () => {
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
     await emitEvent(page, "open-challenge", { challengeId: "ch-pay" });
-    await page.getByRole("dialog", { name: "Approve a payment at Northwind Bank?" }).waitFor();
+    await page.getByRole("dialog", { name: "Pay 120.00 EUR to Corner Coffee?" }).waitFor();
     expect(await closeChecked(page)).toEqual([]);
   });
 

@@ -20,6 +20,8 @@ export function appCsp(): string {
     .join("; ");
 }
 export const screenshotDir = resolve(uiRoot, "../target/screenshots");
+/** The screenshots kept in the repository (docs/screenshots/app-*.png), retaken by the tests. */
+export const docsScreenshotDir = resolve(uiRoot, "../docs/screenshots");
 
 /** Chromium's flags for a closed network, as root, with a fresh profile. */
 const chromiumArgs = [
@@ -126,9 +128,11 @@ export async function cspViolations(page: Page): Promise<string[]> {
   return page.evaluate(() => window.TauriMocks.violations);
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(screenshotDir, { recursive: true });
-  const path = resolve(screenshotDir, `${name}.png`);
+/** A screenshot of the whole page in target/screenshots (or, with `docs`, in docs/screenshots). */
+export async function screenshot(page: Page, name: string, { docs = false } = {}): Promise<string> {
+  const dir = docs ? docsScreenshotDir : screenshotDir;
+  mkdirSync(dir, { recursive: true });
+  const path = resolve(dir, `${name}.png`);
   // Chromium's full-page capture keeps the window's height for fixed and sticky elements (the
   // tab bar would land mid-page), so grow the window to the page for the shot instead.
   const size = page.viewportSize();
@@ -144,3 +148,17 @@ export const phone = { width: 390, height: 844 };
 
 /** A laptop-sized window. */
 export const desktop = { width: 1280, height: 800 };
+
+/** The app window's smallest size (tauri.conf.json minWidth x minHeight). */
+export const smallest = { width: 360, height: 560 };
+
+/** The app window's default size (tauri.conf.json width x height). */
+export const defaultWindow = { width: 420, height: 680 };
+
+/** A screenshot of the window only (what the user sees without scrolling), in docs/screenshots. */
+export async function windowShot(page: Page, name: string): Promise<string> {
+  mkdirSync(docsScreenshotDir, { recursive: true });
+  const path = resolve(docsScreenshotDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}

@@ -7,7 +7,7 @@ import { appPage, closeChecked } from "./session";
 const ctx = useBrowser();
 
 const link = "signet://enroll?v=1&server=https%3A%2F%2Flogin.acme.example&token=abc";
-const preview = { issuer: "Acme", userLabel: "alice@example.com", serverHost: "login.acme.example", secure: true };
+const preview = { issuer: "Acme", userLabel: "alice@example.com", serverHost: "login.acme.example", secure: true, existingAccountId: null };
 
 describe("the enroll screen", () => {
   it("shows issuer, user and server before adding, then adds the account", async () => {
@@ -56,9 +56,9 @@ describe("the enroll screen", () => {
   });
 
   it("warns before adding a server without https", async () => {
-    const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "192.168.1.20:8080", secure: false } });
+    const page = await appPage(ctx.browser, ctx.url, { preview: { ...preview, serverHost: "127.0.0.1:4000", secure: false, existingAccountId: null } });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
-    await page.getByLabel("Enrollment link").fill("signet://enroll?v=1&server=http%3A%2F%2F192.168.1.20%3A8080");
+    await page.getByLabel("Enrollment link").fill("signet://enroll?v=1&server=http%3A%2F%2F127.0.0.1%3A4000");
     await page.getByRole("button", { name: "Check link" }).click();
     const warning = page.getByRole("note");
     await warning.waitFor();
@@ -69,13 +69,13 @@ describe("the enroll screen", () => {
 
   it("says in words why a link can't be used", async () => {
     const page = await appPage(ctx.browser, ctx.url, {
-      errors: { preview_enrollment: { code: "expiredToken", message: "token expired" } },
+      errors: { preview_enrollment: { code: "linkExpired", message: "token expired" } },
     });
     await page.getByRole("navigation").getByRole("button", { name: "Add account" }).click();
     await page.getByLabel("Enrollment link").fill(link);
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
-    await page.getByRole("alert").getByText("This enrollment link has expired.", { exact: false }).waitFor();
+    await page.getByRole("alert").getByText("This link has expired.", { exact: false }).waitFor();
     expect(await page.getByRole("button", { name: "Add account", exact: true }).count()).toBe(1);
     await screenshot(page, "ui-enroll-error-phone");
     expect(await closeChecked(page)).toEqual([]);

@@ -1,7 +1,6 @@
 // A stand-in for the Rust shell's commands, run inside the page by the harness (serialised with
 // toString(), so it is self-contained: everything it knows comes from `fixture`, which it also
-// uses as its state). It follows the shell's commands and events in src-tauri/src/commands.rs
-// and src-tauri/src/events.rs.
+// uses as its state). It follows the contract in src/lib/api.ts.
 import type {
   Account,
   AppError,
@@ -47,6 +46,12 @@ export function shellMock(cmd: string, args: unknown, fixture: unknown): unknown
       if (!f.enrolled) throw { code: "internal", message: "no account to enroll" };
       const account = { ...f.enrolled, requireBiometric: a.requireBiometric === true };
       f.accounts = [account, ...(f.accounts ?? [])];
+      return account;
+    }
+    case "replace_account": {
+      if (!f.enrolled) throw { code: "internal", message: "no account to enroll" };
+      const account = { ...f.enrolled, requireBiometric: a.requireBiometric === true };
+      f.accounts = [account, ...(f.accounts ?? []).filter((x) => x.id !== a.accountId)];
       return account;
     }
     case "remove_account":

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
@@ -109,9 +109,33 @@ describe("sign-in requests", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Approve" }));
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
     expect(argsOf(calls, "approve")).toEqual([{ challengeId: "ch-2", verificationCode: null }]);
+    const confirmation = screen.getByTestId("confirmation");
     await waitFor(() =>
-      expect(screen.getByTestId("announcer").textContent).toBe("Approved: sign-in request from Globex."),
+      expect(confirmation.textContent).toContain("Approved — you can return to the website"),
     );
+    expect(confirmation.getAttribute("role")).toBe("status");
+    expect(confirmation.getAttribute("aria-live")).toBe("polite");
+    expect(confirmation.textContent).toContain("Sign-in request from Globex");
+  });
+
+  it("confirm an answer for a few seconds, then the confirmation goes by itself", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      mockShell({ pending: [challenge()] });
+      render(App);
+      await screen.findByRole("dialog", { name: "Sign in to Acme?" });
+      await fireEvent.click(screen.getByRole("button", { name: "Deny" }));
+      await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+      const confirmation = screen.getByTestId("confirmation");
+      await waitFor(() => expect(confirmation.textContent?.trim()).toMatch(/^Denied/));
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(confirmation.textContent).toContain("Denied");
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(confirmation.textContent?.trim()).toBe("");
+      expect(confirmation.isConnected).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("say so when answered on another device while shown", async () => {
@@ -147,7 +171,7 @@ describe("sign-in requests", () => {
 describe("deep links", () => {
   it("open the enroll screen with the link checked", async () => {
     const calls = mockShell({
-      preview: { issuer: "Acme", userLabel: "alice", serverHost: "login.acme.example", secure: true },
+      preview: { issuer: "Acme", userLabel: "alice", serverHost: "login.acme.example", secure: true, existingAccountId: null },
     });
     render(App);
     await screen.findByRole("heading", { name: "No accounts yet" });

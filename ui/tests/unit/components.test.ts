@@ -46,13 +46,29 @@ function button(name: string): HTMLButtonElement {
 describe("the approval sheet", () => {
   it("shows what is asked, for whom, from where, and the time left", () => {
     mockShell();
-    sheet(challenge({ custom: { amount: "120.00 EUR", merchant: "Shop" }, actionCode: "approvePayment" }));
-    expect(screen.getByRole("dialog", { name: "Approve a payment at Acme?" })).toBeTruthy();
+    sheet(challenge({ custom: { note: "New phone" } }));
+    expect(screen.getByRole("dialog", { name: "Sign in to Acme?" })).toBeTruthy();
     const text = screen.getByRole("dialog").textContent ?? "";
-    for (const part of ["alice@example.com", "203.0.113.7", "Firefox on Windows", "120.00 EUR", "Shop"]) {
+    for (const part of ["alice@example.com", "203.0.113.7", "Firefox on Windows", "Note", "New phone"]) {
       expect(text).toContain(part);
     }
     expect(screen.getByTestId("countdown").textContent).toContain("0:45");
+  });
+
+  it("makes a payment's amount and merchant its question, not rows among others", () => {
+    mockShell();
+    sheet(
+      challenge({
+        actionCode: "approvePayment",
+        custom: { amount: "120.00 EUR", merchant: "Corner Coffee", note: "Table 4" },
+      }),
+    );
+    const dialog = screen.getByRole("dialog", { name: "Pay 120.00 EUR to Corner Coffee?" });
+    const terms = [...dialog.querySelectorAll("dt")].map((dt) => dt.textContent);
+    expect(terms).not.toContain("Amount");
+    expect(terms).not.toContain("Merchant");
+    expect(terms).toContain("Note");
+    expect(dialog.textContent).toContain("Approve a payment request from Acme");
   });
 
   it("approves with no code when none is required", async () => {
@@ -159,15 +175,23 @@ describe("the accounts screen", () => {
     }
   });
 
-  it("disables the biometric switch and says why when the device has none", async () => {
-    mockShell({ accounts: [account] });
+  it("shows no biometric switch on a card when the device has none (Settings says it once)", async () => {
+    mockShell({ accounts: [account, { ...account, id: "acc-2", issuer: "Globex" }] });
     render(Accounts, {
       props: { biometric: { available: false, reason: "This computer has no fingerprint reader." }, onadd: vi.fn() },
     });
+    await screen.findByRole("heading", { name: "Globex" });
+    expect(screen.queryByRole("switch")).toBeNull();
+    expect(screen.queryByText(/fingerprint/)).toBeNull();
+  });
+
+  it("keeps the switch, to turn it off, on an account that still asks for a biometric the device lacks", async () => {
+    const calls = mockShell({ accounts: [{ ...account, requireBiometric: true }] });
+    render(Accounts, { props: { biometric: { available: false, reason: null }, onadd: vi.fn() } });
     const toggle = (await screen.findByRole("switch")) as HTMLInputElement;
-    expect(toggle.disabled).toBe(true);
-    const described = document.getElementById(toggle.getAttribute("aria-describedby") ?? "");
-    expect(described?.textContent).toBe("This computer has no fingerprint reader.");
+    expect(toggle.disabled).toBe(false);
+    await fireEvent.click(toggle);
+    await waitFor(() => expect(argsOf(calls, "set_require_biometric")).toEqual([{ accountId: "acc-1", required: false }]));
   });
 
   it("turns the biometric requirement on for one account", async () => {
@@ -210,7 +234,7 @@ describe("the accounts screen", () => {
 });
 
 describe("the enroll screen", () => {
-  const preview = { issuer: "Acme", userLabel: "alice", serverHost: "login.acme.example", secure: true };
+  const preview = { issuer: "Acme", userLabel: "alice", serverHost: "login.acme.example", secure: true, existingAccountId: null };
 
   it("shows issuer, user and server before adding, and adds only on request", async () => {
     const calls = mockShell({ preview, enrolled: account });
@@ -220,7 +244,7 @@ describe("the enroll screen", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Check link" }));
     const card = (await screen.findByRole("heading", { name: "Add this account?" })).closest("section")!;
     expect(card.textContent).toContain("login.acme.example");
-    expect(card.textContent).not.toContain("Not secure");
+    expect(card.textContent).not.toContain("Not https");
     expect(argsOf(calls, "enroll")).toEqual([]);
     await fireEvent.click(screen.getByRole("switch"));
     await fireEvent.click(screen.getByRole("button", { name: "Add account" }));
@@ -229,7 +253,7 @@ describe("the enroll screen", () => {
   });
 
   it("warns when the server does not use https", async () => {
-    mockShell({ preview: { ...preview, secure: false } });
+    mockShell({ preview: { ...preview, secure: false, existingAccountId: null } });
     render(Enroll, { props: { initialLink: "signet://enroll?b", biometric: null, onenrolled: vi.fn() } });
     expect((await screen.findByRole("note")).textContent).toMatch(/doesn't use https/);
   });
@@ -239,6 +263,82 @@ describe("the enroll screen", () => {
     render(Enroll, { props: { initialLink: "hello", biometric: null, onenrolled: vi.fn() } });
     expect((await screen.findByRole("alert")).textContent).toMatch(/doesn't look like a Signet enrollment link/);
     expect(screen.queryByRole("button", { name: "Add account" })).toBeNull();
+  });
+
+  it("gives each enrollment failure its own words, none of them about an existing account", async () => {
+    const expected: [string, RegExp][] = [
+      ["linkAlreadyUsed", /already been used/],
+      ["linkExpired", /has expired/],
+      ["linkNotForThisServer", /server in this link doesn't recognise it/],
+      ["network", /Couldn't reach the server/],
+      ["insecureServer", /secure \(https\)/],
+    ];
+    const seen = new Set<string>();
+    for (const [code, words] of expected) {
+      mockShell({ errors: { preview_enrollment: { code, message: "x" } } });
+      const { unmount } = render(Enroll, { props: { initialLink: "signet://enroll?e", biometric: null, onenrolled: vi.fn() } });
+      const alert = await screen.findByRole("alert");
+      expect(alert.textContent).toMatch(words);
+      expect(alert.textContent).not.toMatch(/Remove the account/);
+      seen.add(alert.textContent ?? "");
+      unmount();
+    }
+    expect(seen.size).toBe(expected.length);
+  });
+
+  it("shows a link's error under its field, and clears it when the field changes", async () => {
+    mockShell({ errors: { preview_enrollment: { code: "linkExpired", message: "expired" } } });
+    render(Enroll, { props: { initialLink: "signet://enroll?f", biometric: null, onenrolled: vi.fn() } });
+    const field = screen.getByLabelText("Enrollment link");
+    const alert = await screen.findByRole("alert");
+    expect(field.getAttribute("aria-invalid")).toBe("true");
+    expect(field.getAttribute("aria-describedby")).toBe(alert.id);
+    expect(alert.closest(".field")).toBe(field.closest(".field"));
+    await fireEvent.input(field, { target: { value: "signet://enroll?g" } });
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(field.getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("moves a link refused when adding back to the field, with its own words", async () => {
+    mockShell({ preview, errors: { enroll: { code: "linkAlreadyUsed", message: "used" } } });
+    render(Enroll, { props: { initialLink: "signet://enroll?h", biometric: null, onenrolled: vi.fn() } });
+    await fireEvent.click(await screen.findByRole("button", { name: "Add account" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toMatch(/already been used/);
+    expect(alert.closest(".field")).toBe(screen.getByLabelText("Enrollment link").closest(".field"));
+  });
+
+  it("names no service when the link has none, instead of repeating the server", async () => {
+    mockShell({ preview: { ...preview, issuer: null, userLabel: null } });
+    render(Enroll, { props: { initialLink: "signet://enroll?i", biometric: null, onenrolled: vi.fn() } });
+    const card = (await screen.findByRole("heading", { name: "Add this account?" })).closest("section")!;
+    const terms = [...card.querySelectorAll("dt")].map((dt) => dt.textContent);
+    expect(terms).toEqual(["Server"]);
+    expect(card.textContent?.match(/login\.acme\.example/g)?.length).toBe(1);
+  });
+
+  it("offers to replace the same user's account instead of adding a second card", async () => {
+    const calls = mockShell({ preview: { ...preview, existingAccountId: "acc-1" }, enrolled: account });
+    const onenrolled = vi.fn();
+    render(Enroll, { props: { initialLink: "signet://enroll?j", biometric: null, onenrolled } });
+    await screen.findByRole("heading", { name: "Replace this account?" });
+    expect(screen.getByTestId("enroll-existing").textContent).toMatch(/Already on this device/);
+    expect(screen.queryByRole("button", { name: "Add account" })).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Replace account" }));
+    await waitFor(() => expect(onenrolled).toHaveBeenCalled());
+    expect(argsOf(calls, "replace_account")).toEqual([
+      { accountId: "acc-1", link: "signet://enroll?j", requireBiometric: false },
+    ]);
+    expect(argsOf(calls, "enroll")).toEqual([]);
+  });
+
+  it("shows no biometric switch when the device has none", async () => {
+    mockShell({ preview });
+    render(Enroll, {
+      props: { initialLink: "signet://enroll?k", biometric: { available: false, reason: null }, onenrolled: vi.fn() },
+    });
+    await screen.findByRole("heading", { name: "Add this account?" });
+    expect(screen.queryByRole("switch")).toBeNull();
   });
 
   it("forgets the preview when the link is edited", async () => {
@@ -251,6 +351,14 @@ describe("the enroll screen", () => {
 });
 
 describe("the settings screen", () => {
+  it("says once that this device has no fingerprint or face check", async () => {
+    mockShell();
+    render(Settings, { props: { version: "1.0.0", biometric: { available: false, reason: null } } });
+    const card = await screen.findByTestId("settings-biometric");
+    expect(card.textContent).toMatch(/no fingerprint or face check/);
+    expect(screen.getAllByText(/Version 1\.0\.0/).length).toBe(1);
+  });
+
   it("refuses a poll interval outside 1 to 60 seconds without saving", async () => {
     const calls = mockShell({ settings: { notifications: true, pollIntervalSeconds: 5 } });
     render(Settings, { props: { version: "1.0.0" } });
@@ -290,6 +398,7 @@ describe("the history screen", () => {
           actionCode: "signIn",
           ipAddress: "192.0.2.1",
           userAgent: null,
+          custom: null,
           outcome: "notMe",
           at: now,
         },

@@ -6,9 +6,13 @@ import { countdownWords, formatAgo, formatCountdown, formatDateTime, secondsLeft
 import {
   actionTitle,
   actionWords,
+  confirmationWords,
   connectionWords,
   customDetails,
   outcomeWords,
+  paymentOf,
+  paymentTitle,
+  paymentWords,
   requestWords,
 } from "../../src/lib/words";
 import { checkPollInterval } from "../../src/lib/settings";
@@ -202,5 +206,29 @@ describe("the poll interval field", () => {
       expect(checked.ok).toBe(false);
       if (!checked.ok) expect(checked.error).toMatch(/1 (and|to) 60/);
     }
+  });
+});
+
+describe("payments", () => {
+  it("make the amount and merchant the question", () => {
+    const payment = paymentOf({ amount: "120.00 EUR", merchant: "Corner Coffee" });
+    expect(payment).toEqual({ amount: "120.00 EUR", merchant: "Corner Coffee" });
+    expect(paymentTitle(payment!)).toBe("Pay 120.00 EUR to Corner Coffee?");
+    expect(paymentWords(payment!)).toBe("120.00 EUR to Corner Coffee");
+    expect(paymentTitle(paymentOf({ amount: 12 })!)).toBe("Pay 12?");
+  });
+
+  it("are only payments when they name an amount", () => {
+    expect(paymentOf({ merchant: "Corner Coffee" })).toBeNull();
+    expect(paymentOf({ amount: "  " })).toBeNull();
+    expect(paymentOf(null)).toBeNull();
+    expect(customDetails({ merchant: "Corner Coffee" }, { payment: true })).toEqual([
+      { label: "Merchant", value: "Corner Coffee" },
+    ]);
+  });
+
+  it("confirm an answer in words", () => {
+    expect(confirmationWords("approved")).toBe("Approved — you can return to the website");
+    expect(confirmationWords("denied")).toBe("Denied");
   });
 });

@@ -30,11 +30,12 @@ pub use verify::{NoUserVerification, UserVerifier, VerificationFailed};
 use watch::Fetched;
 pub use watch::{Delivery, Event, Step, WatchOptions, Watcher, backoff};
 
-use crate::Error;
 use crate::accounts::{Account, AccountId, AccountStore};
 use crate::client::{Client, ClientOptions};
+use crate::enrollment::{self, TokenClaims};
 use crate::history::{History, HistoryEntry, Outcome};
 use crate::keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription};
+use crate::{Error, LinkProblem};
 
 /// How often a signed 3.4b (nonce, signature, fetch) is tried before the unsigned answer
 /// is used.
@@ -242,15 +243,36 @@ impl Engine {
         self.accounts.update(change)
     }
 
+    /// What enrolling with `link` would run into, found without using its token (nothing is
+    /// sent): a server without https ([`Error::InsecureUrl`]), a token whose `exp` has passed
+    /// ([`Error::EnrollmentLink`] with [`LinkProblem::Expired`]). Otherwise the account of the
+    /// same user on the same server already on this device, if there is one (see
+    /// [`enrollment::same_user`]), so the shell can offer to replace it.
+    pub fn check_link(&self, link: &EnrollmentLink) -> Result<Option<Account>, Error> {
+        crate::client::check_url(&link.base_url)?;
+        let claims = TokenClaims::peek(&link.token);
+        if claims.expired_at(self.clock.now_seconds()) {
+            return Err(Error::EnrollmentLink {
+                problem: LinkProblem::Expired,
+            });
+        }
+        Ok(self
+            .accounts()
+            .into_iter()
+            .find(|account| enrollment::same_user(account, link, &claims)))
+    }
+
     /// Enrolls a new account from a link (protocol 8.1, then 3.1): a new key, its public
-    /// half posted with the link's token, the account saved.
+    /// half posted with the link's token, the account saved. A link the server refuses is
+    /// [`Error::EnrollmentLink`] saying why (used, expired, not for this server).
     pub async fn enroll(
         &self,
         link: &EnrollmentLink,
         options: EnrollOptions,
     ) -> Result<Account, Error> {
-        // 1. The link's server must be https (or loopback), and verification possible if
-        //    asked for.
+        // 1. The link's server must be https (or loopback), its token not expired, and
+        //    verification possible if asked for.
+        self.check_link(link)?;
         let client = self.client(&link.base_url, &link.tenant_id)?;
         if options.require_biometric && !self.verifier.is_available() {
             return Err(Error::UserVerificationUnavailable);
@@ -273,7 +295,7 @@ impl Engine {
                 // The key was never enrolled anywhere: delete it.
                 let keys = Arc::clone(&self.keys);
                 let _ = blocking(move || keys.delete(&alias)).await;
-                return Err(error);
+                return Err(enrollment::refusal(error));
             }
         };
         // 4. The account, saved. (If saving fails the key is kept: the server knows it.)
@@ -307,7 +329,10 @@ impl Engine {
             device_platform: Some(self.device_platform.as_str().to_owned()),
             push_token: None,
         };
-        let credential = client.add_credential(&link.token, &request).await?;
+        let credential = client
+            .add_credential(&link.token, &request)
+            .await
+            .map_err(enrollment::refusal)?;
         let mut updated = account;
         updated.base_url = link.base_url.clone();
         updated.tenant_id.clone_from(&link.tenant_id);
@@ -321,6 +346,23 @@ impl Engine {
         })?;
         self.accounts_changed.notify_one();
         Ok(updated)
+    }
+
+    /// Enrolls a new account from `link` in place of `old` (the same user enrolled again,
+    /// found by [`Engine::check_link`]): the new key is enrolled first, then `old` is removed
+    /// as [`Engine::remove`] does. If the enrollment fails, `old` is left as it was.
+    pub async fn replace(
+        &self,
+        old: &AccountId,
+        link: &EnrollmentLink,
+        options: EnrollOptions,
+    ) -> Result<Account, Error> {
+        self.account_or_err(old)?;
+        let account = self.enroll(link, options).await?;
+        if let Err(error) = self.remove(old).await {
+            tracing::warn!(%error, "the replaced account could not be removed");
+        }
+        Ok(account)
     }
 
     /// Sets whether approving with an account needs user verification first.
