@@ -6,8 +6,8 @@
 //! so it shows here), and every refusal under `/v1` and `/demo` carries the section-7 body.
 //!
 //! Crash found (when this went over a socket): `GET /demo/<a 300-character name>` answered a
-//! bare 500 (the demo's static-file service passed ENAMETOOLONG on); fixed as security
-//! request 5, kept in `fuzz/regressions/server_router/` and as
+//! bare 500 (the demo's static-file service passed ENAMETOOLONG on); fixed (a demo path that
+//! names no file is the demo's 404), kept in `fuzz/regressions/server_router/` and as
 //! `signet-server/tests/security_fuzz_regressions.rs`.
 #![no_main]
 

@@ -96,8 +96,7 @@ impl From<Error> for CommandError {
             Error::KeyNotFound { .. }
             | Error::KeyExists { .. }
             | Error::KeyCorrupt { .. }
-            | Error::Keystore { .. }
-            | Error::InjectedFailure => ErrorCode::Keystore,
+            | Error::Keystore { .. } => ErrorCode::Keystore,
             Error::AccountsCorrupt { .. }
             | Error::AccountsVersion { .. }
             | Error::AccountsIo { .. } => ErrorCode::Storage,

@@ -17,8 +17,8 @@ use tokio::process::{Child, Command};
 
 use crate::Error;
 use crate::device::KeyDevice;
-use crate::rp::Rp;
 use crate::stats::{Summary, ms};
+use signet_testkit::Rp;
 
 /// The open-files limit the server runs under.
 pub const OPEN_FILES: u32 = 1024;

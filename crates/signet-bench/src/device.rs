@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::Error;
-use crate::rp::Rp;
+use signet_testkit::Rp;
 
 /// A challenge a device has just seen, and when.
 #[derive(Debug, Clone)]

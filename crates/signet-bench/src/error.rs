@@ -10,22 +10,17 @@ pub enum Error {
     /// A device call (signet-core) failed.
     #[error("device: {0}")]
     Core(#[from] signet_core::Error),
-    /// A relying-party request could not be sent or its answer not read.
-    #[error("relying party call {call}: {source}")]
+    /// A relying-party call failed or was refused.
+    #[error("relying party: {0}")]
+    Rp(#[from] signet_testkit::Error),
+    /// An HTTP client of the harness's own (outside the test kit) failed.
+    #[error("http ({call}): {source}")]
     Http {
         /// Which call.
         call: &'static str,
         /// The HTTP client's error.
         #[source]
         source: reqwest::Error,
-    },
-    /// The server refused a relying-party call.
-    #[error("relying party call {call} refused with HTTP {status}")]
-    Refused {
-        /// Which call.
-        call: &'static str,
-        /// The HTTP status.
-        status: u16,
     },
     /// Local I/O (temporary folders, the child process).
     #[error("io: {0}")]

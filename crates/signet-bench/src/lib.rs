@@ -1,9 +1,9 @@
 //! Signet's benchmark harness: `signet-server` in-process (or as a child process for capacity)
 //! on loopback with SQLite in a temporary folder, headless devices on `signet-core` with
-//! memory keys, and relying parties, measuring what issue 7 asks for.
+//! memory keys, and relying parties, measuring the targets of docs/benchmarks.md.
 //!
-//! - [`rp`]: a relying party (backend with the secret key, page with the track token) over
-//!   the server's HTTP API (protocol sections 4 and 5).
+//! - The relying party (backend with the secret key, page with the track token) over the
+//!   server's HTTP API (protocol sections 4 and 5) is `signet_testkit::Rp`.
 //! - [`device`]: headless devices: [`device::EngineDevice`] is the app's engine and watch
 //!   loop; [`device::KeyDevice`] is the bare client with a memory key (for capacity runs).
 //! - [`child`]: the server in a child process, so its peak memory is its own.
@@ -21,7 +21,6 @@ pub mod child;
 pub mod device;
 mod error;
 pub mod report;
-pub mod rp;
 pub mod scenarios;
 pub mod stats;
 

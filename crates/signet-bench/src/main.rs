@@ -1,6 +1,6 @@
-//! `signet-bench`: the benchmark harness of issue 7. `signet-bench --smoke` runs every part
-//! for a few seconds with tiny counts (CI: it keeps building and running, no timing is
-//! asserted); `signet-bench` gives the figures. `scripts/bench` runs it in full with
+//! `signet-bench`: the benchmark harness of docs/benchmarks.md. `signet-bench --smoke` runs
+//! every part for a few seconds with tiny counts (CI: it keeps building and running, no
+//! timing is asserted); `signet-bench` gives the figures. `scripts/bench` runs it in full with
 //! criterion and writes the table into `docs/benchmarks.md`.
 
 use std::path::PathBuf;
@@ -21,8 +21,8 @@ struct Args {
     /// Also write the table into this Markdown file, between its result markers.
     #[arg(long, value_name = "FILE")]
     write: Option<PathBuf>,
-    /// Run only these parts of issue 7 (1 to 4, and 6 with `--app`; 1 and 2 run together),
-    /// e.g. `--only 4`.
+    /// Run only these parts of docs/benchmarks.md (1 to 4, and 6 with `--app`; 1 and 2 run
+    /// together), e.g. `--only 4`.
     #[arg(long, value_delimiter = ',', value_name = "PARTS")]
     only: Vec<u8>,
     /// Part 6: measure this release build of the app (`target/release/signet`); needs a

@@ -1,5 +1,5 @@
-//! The measurements of issue 7, one function per part. Each starts its own servers, so the
-//! parts do not disturb each other's figures.
+//! The measurements of docs/benchmarks.md, one function per part. Each starts its own
+//! servers, so the parts do not disturb each other's figures.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,8 +16,8 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::Error;
 use crate::child::ChildServer;
 use crate::device::{EngineDevice, KeyDevice, Seen};
-use crate::rp::Rp;
 use crate::stats::Summary;
+use signet_testkit::Rp;
 
 /// How big each part is: tiny for `--smoke`, the real counts otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -756,5 +756,5 @@ async fn one_flow(rp: &Rp, device: &KeyDevice) -> Result<(), Error> {
             what: "the approval was not taken",
         });
     }
-    rp.finish(&sign_in, 10).await
+    Ok(rp.finish(&sign_in, 10).await?)
 }

@@ -4,6 +4,8 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
+use signet_protocol::clock::{Clock as _, SystemClock};
+
 /// Writes `bytes` to `folder/name` atomically: a temporary file beside it (owner-only on
 /// Unix), fsync, rename over the real file, fsync of the folder. A crash at any point leaves
 /// the old file or the new one.
@@ -24,7 +26,7 @@ pub(crate) fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> io::R
 
 /// Moves a damaged `folder/name` aside to `name.corrupt-<unix time>[-n]` and returns where.
 pub(crate) fn move_aside(folder: &Path, name: &str) -> io::Result<PathBuf> {
-    let stamp = crate::clock::unix_now();
+    let stamp = SystemClock.now_seconds();
     let mut kept_at = folder.join(format!("{name}.corrupt-{stamp}"));
     let mut n = 1;
     while kept_at.exists() {

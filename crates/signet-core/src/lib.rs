@@ -36,7 +36,6 @@
 
 pub mod accounts;
 pub mod client;
-pub mod clock;
 pub mod engine;
 mod error;
 mod files;
@@ -46,7 +45,6 @@ pub mod settings;
 
 pub use accounts::{Account, AccountId, AccountStore};
 pub use client::{Client, ClientOptions};
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use engine::{
     Answer, Challenge, Decision, Delivery, Engine, EngineConfig, EnrollOptions, Event, Removal,
     UserVerifier, WatchOptions, Watcher,

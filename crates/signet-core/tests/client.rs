@@ -61,7 +61,11 @@ async fn an_unknown_key_gets_the_servers_invalid_credential_code() {
     let world = World::start().await;
     let keys = MemoryKeyStore::new();
     let key = keys.create(&KeyAlias::generate()).unwrap();
-    let client = Client::new(&world.rp.base.parse().unwrap(), &world.rp.tenant_id).unwrap();
+    let client = Client::new(
+        &world.rp.api().base().parse().unwrap(),
+        world.rp.tenant_id(),
+    )
+    .unwrap();
 
     let error = client.credential(&key).await.unwrap_err();
     assert_eq!(
@@ -79,7 +83,7 @@ async fn get_credential_finds_an_enrolled_key() {
     let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
     let account = engine
         .enroll(
-            &world.rp.enrollment_link("ada").await,
+            &world.rp.enrollment_link("ada").await.unwrap(),
             EnrollOptions::default(),
         )
         .await
@@ -95,8 +99,8 @@ async fn an_answer_larger_than_the_limit_is_refused() {
     let keys = MemoryKeyStore::new();
     let key = keys.create(&KeyAlias::generate()).unwrap();
     let client = Client::with_options(
-        &world.rp.base.parse().unwrap(),
-        &world.rp.tenant_id,
+        &world.rp.api().base().parse().unwrap(),
+        world.rp.tenant_id(),
         ClientOptions {
             max_response_bytes: 8,
             ..ClientOptions::default()

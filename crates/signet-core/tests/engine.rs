@@ -35,7 +35,7 @@ async fn enrolling_from_a_link_saves_an_account_the_server_knows() {
     let keys = Arc::new(MemoryKeyStore::new());
     let engine = world.engine(dir.path(), keys.clone());
 
-    let link = world.rp.enrollment_link("ada").await;
+    let link = world.rp.enrollment_link("ada").await.unwrap();
     let account = engine
         .enroll(&link, EnrollOptions::default())
         .await
@@ -47,7 +47,7 @@ async fn enrolling_from_a_link_saves_an_account_the_server_knows() {
         keys.public_key(&account.key_alias).unwrap(),
         account.public_key
     );
-    let listed = world.rp.authenticators("ada").await;
+    let listed = world.rp.authenticators("ada").await.unwrap();
     assert_eq!(
         listed[0]["userAuthenticatorId"],
         account.authenticator_id.as_str()
@@ -61,7 +61,7 @@ async fn an_approved_sign_in_succeeds_on_the_server_and_is_prompted_once() {
     let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
 
     let mut watcher = Watcher::new(account.id.clone());
     let first = watcher.step(&engine).await;
@@ -77,10 +77,10 @@ async fn an_approved_sign_in_succeeds_on_the_server_and_is_prompted_once() {
             .unwrap()
     );
     assert!(engine.pending().is_empty());
-    let verified = world.rp.verify(&sign_in).await;
-    assert_eq!(verified["isVerified"], true);
+    let verified = world.rp.verify(&sign_in, None).await.unwrap();
+    assert!(verified.is_verified);
     assert_eq!(
-        world.rp.action(&sign_in).await["state"],
+        world.rp.action(&sign_in).await.unwrap()["state"],
         "CHALLENGE_SUCCEEDED"
     );
     assert!(engine.account(&account.id).unwrap().last_used_at.is_some());
@@ -95,7 +95,7 @@ async fn a_denied_sign_in_fails_and_records_it_was_not_me() {
     let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let challenge = engine.check_now(&account.id).await.unwrap().unwrap();
     assert_eq!(challenge.id, sign_in.challenge_id);
 
@@ -104,7 +104,7 @@ async fn a_denied_sign_in_fails_and_records_it_was_not_me() {
         .await
         .unwrap();
     assert!(taken, "the server took the denial as given");
-    let action = world.rp.action(&sign_in).await;
+    let action = world.rp.action(&sign_in).await.unwrap();
     assert_eq!(action["state"], "CHALLENGE_FAILED");
     assert_eq!(action["output"]["declineReason"], "notMe");
     assert_eq!(engine.history()[0].outcome, Outcome::NotMe);
@@ -126,7 +126,7 @@ async fn number_matching_asks_for_the_code_and_accepts_the_right_one() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let code = sign_in
         .verification_code
         .clone()
@@ -151,7 +151,7 @@ async fn number_matching_asks_for_the_code_and_accepts_the_right_one() {
             .unwrap()
     );
     assert_eq!(
-        world.rp.action(&sign_in).await["state"],
+        world.rp.action(&sign_in).await.unwrap()["state"],
         "CHALLENGE_SUCCEEDED"
     );
 }
@@ -164,7 +164,7 @@ async fn a_wrong_number_fails_the_sign_in() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let code = sign_in.verification_code.clone().unwrap();
     let wrong = if code == "00" { "01" } else { "00" };
     let challenge = engine.check_now(&account.id).await.unwrap().unwrap();
@@ -174,7 +174,10 @@ async fn a_wrong_number_fails_the_sign_in() {
         .await
         .unwrap_or(false);
     assert!(!verified);
-    assert_eq!(world.rp.action(&sign_in).await["state"], "CHALLENGE_FAILED");
+    assert_eq!(
+        world.rp.action(&sign_in).await.unwrap()["state"],
+        "CHALLENGE_FAILED"
+    );
 }
 
 #[tokio::test]
@@ -182,7 +185,7 @@ async fn an_expired_challenge_is_dropped_reported_once_and_cannot_be_answered() 
     let world = World::start_with(|config| config.long_poll = false).await;
     let dir = tempfile::tempdir().unwrap();
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let mut watcher = Watcher::new(account.id.clone());
     assert_eq!(
         received(&watcher.step(&engine).await),
@@ -210,7 +213,7 @@ async fn an_expired_challenge_is_dropped_reported_once_and_cannot_be_answered() 
         "{answer:?}"
     );
     assert_eq!(
-        world.rp.action(&sign_in).await["state"],
+        world.rp.action(&sign_in).await.unwrap()["state"],
         "CHALLENGE_REQUIRED"
     );
 }
@@ -231,7 +234,7 @@ async fn long_poll_delivers_a_challenge_started_while_the_device_waits() {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let (step, delivery) = waiting.await.unwrap();
 
     assert_eq!(received(&step), vec![sign_in.challenge_id]);
@@ -261,8 +264,9 @@ async fn an_idle_long_poll_costs_one_request_and_a_new_challenge_is_fetched_sign
     //    returns the relying party's `custom` data.
     let sign_in = world
         .rp
-        .sign_in_with("ada", json!({"custom": {"item": "order 42"}}))
-        .await;
+        .sign_in_with("ada", &json!({"custom": {"item": "order 42"}}))
+        .await
+        .unwrap();
     let before = world.server.requests_received();
     let step = watcher.step(&engine).await;
     assert_eq!(received(&step), vec![sign_in.challenge_id.clone()]);
@@ -292,8 +296,9 @@ async fn a_device_refused_every_nonce_tries_the_signed_fetch_three_times_then_sh
     let mut watcher = Watcher::new(account.id.clone());
     let sign_in = world
         .rp
-        .sign_in_with("ada", json!({"custom": {"item": "order 42"}}))
-        .await;
+        .sign_in_with("ada", &json!({"custom": {"item": "order 42"}}))
+        .await
+        .unwrap();
     let before = world.server.requests_received();
     let step = watcher.step(&engine).await;
     // The unsigned 3.4b, then three refused 3.4a; the challenge is shown all the same.
@@ -331,7 +336,7 @@ async fn a_server_that_does_not_hold_requests_makes_the_device_poll_every_interv
     );
     assert_eq!(first.next_delay, Duration::from_secs(3));
 
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let second = watcher.step(&engine).await;
     assert_eq!(received(&second), vec![sign_in.challenge_id.clone()]);
     assert_eq!(second.next_delay, Duration::from_secs(3));
@@ -360,10 +365,7 @@ async fn the_device_backs_off_while_the_server_is_down_and_recovers_when_it_retu
     let dir = tempfile::tempdir().unwrap();
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let World {
-        server,
-        server_clock,
-        rp,
-        ..
+        server, clock, rp, ..
     } = world;
     server.shutdown().await.unwrap();
 
@@ -382,8 +384,8 @@ async fn the_device_backs_off_while_the_server_is_down_and_recovers_when_it_retu
     assert!(still_down.next_delay <= engine.watch_options().backoff_initial * 2);
     assert!(watcher.is_disconnected());
 
-    let _server = spawn_at(addr, &db, &tenant, &secret, &server_clock).await;
-    let sign_in = rp.sign_in("ada").await;
+    let _server = spawn_at(addr, &db, &tenant, &secret, &clock).await;
+    let sign_in = rp.sign_in("ada").await.unwrap();
     let up = watcher.step(&engine).await;
     assert!(
         matches!(up.events.first(), Some(Event::ConnectionRestored { .. })),
@@ -407,7 +409,7 @@ async fn removing_an_account_removes_the_server_credential_and_the_local_key() {
     let engine = world.engine(dir.path(), keys.clone());
     let account = engine
         .enroll(
-            &world.rp.enrollment_link("ada").await,
+            &world.rp.enrollment_link("ada").await.unwrap(),
             EnrollOptions::default(),
         )
         .await
@@ -423,7 +425,7 @@ async fn removing_an_account_removes_the_server_credential_and_the_local_key() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(world.rp.authenticators("ada").await, json!([]));
+    assert_eq!(world.rp.authenticators("ada").await.unwrap(), json!([]));
 }
 
 #[tokio::test]
@@ -434,7 +436,7 @@ async fn removal_deletes_the_local_key_even_when_the_server_is_down() {
     let engine = world.engine(dir.path(), keys.clone());
     let account = engine
         .enroll(
-            &world.rp.enrollment_link("ada").await,
+            &world.rp.enrollment_link("ada").await.unwrap(),
             EnrollOptions::default(),
         )
         .await
@@ -455,14 +457,14 @@ async fn re_enrolling_the_same_key_keeps_the_same_authenticator() {
     let engine = world.engine(dir.path(), keys.clone());
     let account = engine
         .enroll(
-            &world.rp.enrollment_link("ada").await,
+            &world.rp.enrollment_link("ada").await.unwrap(),
             EnrollOptions::default(),
         )
         .await
         .unwrap();
 
     let again = engine
-        .reenroll(&account.id, &world.rp.enrollment_link("ada").await)
+        .reenroll(&account.id, &world.rp.enrollment_link("ada").await.unwrap())
         .await
         .unwrap();
     assert_eq!(again.authenticator_id, account.authenticator_id);
@@ -473,6 +475,7 @@ async fn re_enrolling_the_same_key_keeps_the_same_authenticator() {
             .rp
             .authenticators("ada")
             .await
+            .unwrap()
             .as_array()
             .unwrap()
             .len(),
@@ -499,14 +502,14 @@ async fn approving_waits_for_user_verification_when_the_account_requires_it() {
     });
     let account = engine
         .enroll(
-            &world.rp.enrollment_link("ada").await,
+            &world.rp.enrollment_link("ada").await.unwrap(),
             EnrollOptions {
                 require_biometric: true,
             },
         )
         .await
         .unwrap();
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     engine.check_now(&account.id).await.unwrap().unwrap();
 
     let refused = engine
@@ -517,7 +520,7 @@ async fn approving_waits_for_user_verification_when_the_account_requires_it() {
         "{refused:?}"
     );
     assert_eq!(
-        world.rp.action(&sign_in).await["state"],
+        world.rp.action(&sign_in).await.unwrap()["state"],
         "CHALLENGE_REQUIRED"
     );
     *verifier.pass.lock().unwrap() = true;
@@ -536,7 +539,7 @@ async fn an_account_cannot_require_verification_on_a_device_without_it() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::new());
     let engine = world.engine(dir.path(), keys.clone());
-    let link = world.rp.enrollment_link("ada").await;
+    let link = world.rp.enrollment_link("ada").await.unwrap();
     let result = engine
         .enroll(
             &link,
@@ -558,7 +561,7 @@ async fn a_refused_enrollment_token_leaves_no_key_and_no_account() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::new());
     let engine = world.engine(dir.path(), keys.clone());
-    let mut link = world.rp.enrollment_link("ada").await;
+    let mut link = world.rp.enrollment_link("ada").await.unwrap();
     link.token = "not-a-token".to_owned();
 
     let error = engine
@@ -583,7 +586,7 @@ async fn a_keystore_failure_during_enrollment_leaves_no_account() {
     keys.fail_next_call();
     let result = engine
         .enroll(
-            &world.rp.enrollment_link("ada").await,
+            &world.rp.enrollment_link("ada").await.unwrap(),
             EnrollOptions::default(),
         )
         .await;
@@ -597,7 +600,7 @@ async fn a_plain_http_link_to_another_host_is_refused_before_any_key_is_made() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::new());
     let engine = world.engine(dir.path(), keys.clone());
-    let mut link = world.rp.enrollment_link("ada").await;
+    let mut link = world.rp.enrollment_link("ada").await.unwrap();
     link.base_url = "http://push.example.com/v1".parse().unwrap();
     let result = engine.enroll(&link, EnrollOptions::default()).await;
     assert!(
@@ -617,12 +620,12 @@ async fn the_run_loop_sends_challenges_of_accounts_enrolled_while_it_runs() {
 
     engine
         .enroll(
-            &world.rp.enrollment_link("ada").await,
+            &world.rp.enrollment_link("ada").await.unwrap(),
             EnrollOptions::default(),
         )
         .await
         .unwrap();
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let event = tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             if let Some(Event::ChallengeReceived { challenge }) = events.recv().await {

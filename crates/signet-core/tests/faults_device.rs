@@ -349,7 +349,7 @@ async fn a_damaged_accounts_file_stops_the_engine_with_a_clear_message_and_keeps
         let engine = world.engine(dir.path(), keys.clone());
         engine
             .enroll(
-                &world.rp.enrollment_link("ada").await,
+                &world.rp.enrollment_link("ada").await.unwrap(),
                 EnrollOptions::default(),
             )
             .await

@@ -4,53 +4,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 
 use common::World;
-use serde_json::json;
 use signet_core::{Answer, Client, DeviceKeyStore, EnrollOptions, Error, KeyAlias, MemoryKeyStore};
-
-/// Everything the process logs, from the first test that asks for it.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
-/// Installs (once) a TRACE subscriber for every target that writes into one buffer.
-fn capture() -> Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let writer = captured.clone();
-            tracing_subscriber::fmt()
-                .with_env_filter("trace")
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
-                .init();
-            captured
-        })
-        .clone()
-}
+use signet_testkit::CapturedLogs;
 
 /// The parts of `secret` that must not appear: the whole and a 24-character middle slice (so
 /// a re-wrapped or truncated copy is caught too).
@@ -64,18 +22,18 @@ fn needles(secret: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_whole_run_through_the_core_logs_no_token_key_or_signature_at_trace_level() {
-    let captured = capture();
+    let captured = CapturedLogs::everything();
     let world = World::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = Arc::new(MemoryKeyStore::new());
     let engine = world.engine(dir.path(), keys.clone());
     // 1. Enroll from a link, sign in, fetch, approve, poll, validate.
-    let link = world.rp.enrollment_link("ada").await;
+    let link = world.rp.enrollment_link("ada").await.unwrap();
     let account = engine
         .enroll(&link, EnrollOptions::default())
         .await
         .expect("enrolls");
-    let sign_in = world.rp.sign_in("ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
     let challenge = engine
         .check_now(&account.id)
         .await
@@ -87,24 +45,10 @@ async fn a_whole_run_through_the_core_logs_no_token_key_or_signature_at_trace_le
             .await
             .expect("answers")
     );
-    let verified = world.rp.verify(&sign_in).await;
-    let access = verified["accessToken"]
-        .as_str()
-        .expect("access token")
-        .to_owned();
-    let validated: serde_json::Value = world
-        .rp
-        .http
-        .post(format!("{}/validate", world.rp.base))
-        .basic_auth(&world.server.secret_key, Some(""))
-        .json(&json!({"token": access}))
-        .send()
-        .await
-        .expect("validate answers")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(validated["isValid"], true);
+    let verified = world.rp.verify(&sign_in, None).await.unwrap();
+    let access = verified.access_token.expect("access token");
+    let validated = world.rp.validate(&access).await.expect("validates");
+    assert!(validated.is_valid);
     // 2. Refusals that carry the same secrets: a replayed enrollment link, an answer again.
     let second = engine.enroll(&link, EnrollOptions::default()).await;
     let _ = second;

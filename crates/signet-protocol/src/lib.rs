@@ -1,4 +1,4 @@
-//! Wire types and encodings of Signet's push protocol (`shared/protocol.md`), shared by the
+//! Wire types and encodings of Signet's push protocol (`docs/protocol.md`), shared by the
 //! device core and the server. No I/O.
 //!
 //! - Codecs of section 2: [`PublicKey`] (SPKI base64 and its query form), [`Signature`]
@@ -9,9 +9,12 @@
 //!   7 ([`errors`]) and 8 ([`webhook`]), named as the protocol names them. Every type uses
 //!   camelCase field names, accepts an optional field absent or `null`, omits it when `None`,
 //!   and ignores unknown fields.
+//! - [`clock`]: the one [`Clock`] both sides ask for "now" ([`SystemClock`]; with the
+//!   `testable` feature, `ManualClock` for tests).
 
 mod b64;
 pub mod basic;
+pub mod clock;
 pub mod device;
 pub mod error;
 pub mod errors;
@@ -25,6 +28,7 @@ pub mod webhook;
 pub mod window;
 
 pub use basic::{parse_basic_user, tenant_basic_header};
+pub use clock::{Clock, SystemClock};
 pub use device::*;
 pub use error::{Error, LinkError};
 pub use errors::{ErrorBody, ErrorCode};

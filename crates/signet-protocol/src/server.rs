@@ -1,4 +1,4 @@
-//! The server API, protocol.md section 5 (secret-key Basic auth).
+//! The server API, docs/protocol.md section 5 (secret-key Basic auth).
 
 use std::fmt;
 

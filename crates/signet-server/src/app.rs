@@ -10,13 +10,14 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use signet_protocol::clock::Clock;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::CorsLayer;
 
 use crate::Error;
 use crate::api::{device, initiator, server};
-use crate::config::{Clock, RateLimits};
+use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
 use crate::notify::Notifier;
 use crate::store::Store;
@@ -71,7 +72,7 @@ pub(crate) fn router(state: AppState) -> Router {
             get(device::pending_challenge).post(device::answer_challenge),
         )
         .route(&format!("{push}/sign"), post(device::update_nonce))
-        // authsignal-android sends 3.6a here (authsignal-ios and protocol.md: `/push/sign`).
+        // authsignal-android sends 3.6a here (authsignal-ios and docs/protocol.md: `/push/sign`).
         .route(&format!("{push}/update/sign"), post(device::update_nonce))
         // Section 4: the initiator API.
         .route("/client/challenge/push", post(initiator::start_challenge))
@@ -95,8 +96,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), log_request))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
 
-    // The relying-party demo page (issue 6) adds its own routes beside `/v1` here, e.g.
-    // `.merge(crate::demo::router())`.
+    // The relying-party demo page's routes (`crate::demo::router`) are merged beside `/v1` by
+    // `spawn_on`.
     Router::new()
         .nest("/v1", api)
         .fallback(|| async { Error::NotFound { what: "route" } })

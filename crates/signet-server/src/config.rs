@@ -3,8 +3,9 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use signet_protocol::clock::{Clock, SystemClock};
 
 use crate::connections::ConnectionLimits;
 
@@ -27,7 +28,8 @@ pub struct Config {
     pub public_base_url: Option<String>,
     /// The built relying-party demo page served at `/demo/` (default: `demo/dist` in the crate).
     pub demo_dir: PathBuf,
-    /// The clock used for every lifetime. Tests pass a [`ManualClock`].
+    /// The clock used for every lifetime. Tests pass a `signet_protocol::clock::ManualClock`
+    /// (its `testable` feature).
     pub clock: Arc<dyn Clock>,
     /// Connection caps and the header, idle and body timeouts.
     pub connection_limits: ConnectionLimits,
@@ -150,55 +152,6 @@ impl Default for RateLimits {
             nonces_per_address_per_second: 20,
             max_open_actions: 10_000,
         }
-    }
-}
-
-/// The source of "now" for every lifetime the server enforces.
-pub trait Clock: Send + Sync + fmt::Debug + 'static {
-    /// Now, as milliseconds since the Unix epoch.
-    fn now_ms(&self) -> i64;
-}
-
-/// The system's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-    }
-}
-
-/// A clock that tests move by hand; clones share the same time.
-#[derive(Debug, Clone)]
-pub struct ManualClock {
-    now_ms: Arc<AtomicI64>,
-}
-
-impl ManualClock {
-    /// A clock showing the system's time now, and standing still from then on.
-    pub fn starting_now() -> Self {
-        Self::at_ms(SystemClock.now_ms())
-    }
-
-    /// A clock showing `now_ms` (Unix milliseconds).
-    pub fn at_ms(now_ms: i64) -> Self {
-        Self {
-            now_ms: Arc::new(AtomicI64::new(now_ms)),
-        }
-    }
-
-    /// Moves the clock forward.
-    pub fn advance(&self, by: Duration) {
-        self.now_ms.fetch_add(duration_ms(by), Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_ms(&self) -> i64 {
-        self.now_ms.load(Ordering::SeqCst)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Signet's push server: the Authsignal-compatible device, initiator and server APIs of
-//! `shared/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
+//! docs/protocol.md (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
 //!
 //! # Starting a server in a test
 //!
@@ -8,7 +8,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), signet_server::Error> {
-//! use signet_server::{Config, ManualClock, TenantSettings};
+//! use signet_protocol::clock::ManualClock; // the `testable` feature of signet-protocol
+//! use signet_server::{Config, TenantSettings};
 //! use std::sync::Arc;
 //!
 //! let clock = ManualClock::starting_now();
@@ -56,11 +57,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use signet_protocol::clock::Clock;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{Clock, Config, ManualClock, RateLimits, SystemClock, TenantSeed, TenantSettings};
+pub use config::{Config, RateLimits, TenantSeed, TenantSettings};
 pub use connections::{ConnectionCounts, ConnectionLimits};
 pub use error::Error;
 pub use extract::BODY_LIMIT;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::config::{Clock, duration_ms};
+use signet_protocol::clock::Clock;
+
+use crate::config::duration_ms;
 use crate::store::Store;
 
 /// How long an expired challenge is kept, so that late answers and verifies still get

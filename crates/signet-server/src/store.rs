@@ -416,7 +416,7 @@ impl Lease<'_> {
     /// the connection is closed instead: after a failed commit SQLite may keep its
     /// transaction open, and every later `begin` on it would become a savepoint whose
     /// `commit` only releases the savepoint, so later writes would be acknowledged and never
-    /// committed (security request 3). Closing it rolls back whatever it still holds; the
+    /// committed. Closing it rolls back whatever it still holds; the
     /// next lease of the slot opens a fresh one.
     fn settle<T, E: Into<Error>>(self, result: Result<T, E>) -> Result<T, Error> {
         let Lease { mut slot, conn } = self;

@@ -1,4 +1,4 @@
-//! Bad input gets the error shape of protocol.md section 7 with the right status, never a 500,
+//! Bad input gets the error shape of docs/protocol.md section 7 with the right status, never a 500,
 //! and changes nothing.
 
 mod common;
@@ -171,9 +171,9 @@ async fn a_signature_over_another_message_or_by_another_key_is_invalid_and_chang
             .error(401, "invalid_signature");
     }
     // A fetch signed over something else than the nonce.
-    device.nonce(&h).await;
+    device.nonce(&h.api).await;
     device
-        .fetch_signed(&h, &device.sign("not the nonce"), None)
+        .fetch_signed(&h.api, &device.sign("not the nonce"), None)
         .await
         .error(401, "invalid_signature");
     assert_unchanged(&h, "dan", &token, &key, &challenge_id).await;
@@ -219,7 +219,10 @@ async fn forged_expired_and_wrong_scope_tokens_are_refused() {
     }
     // 2. Wrong scope: an access token is not a track token; a plain track token cannot enroll
     //    a second device.
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let access = h.verify(&token, &challenge_id).await.ok()["accessToken"]
         .as_str()
         .unwrap()
@@ -229,7 +232,7 @@ async fn forged_expired_and_wrong_scope_tokens_are_refused() {
         .error(403, "invalid_scope");
     let (plain, _) = h.sign_in("erin", json!({})).await;
     Device::new(&h.server.tenant_id)
-        .add(&h, &plain)
+        .add(&h.api, &plain)
         .await
         .error(403, "invalid_scope");
     // 3. Expired.

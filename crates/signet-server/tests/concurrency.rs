@@ -18,7 +18,7 @@ async fn exactly_one_of_100_concurrent_answers_to_one_challenge_wins() {
         let (h, device, challenge_id) = (h.clone(), device.clone(), challenge_id.clone());
         answers.spawn(async move {
             device
-                .answer(&h, &challenge_id, i % 2 == 0, json!({}))
+                .answer(&h.api, &challenge_id, i % 2 == 0, json!({}))
                 .await
         });
     }

@@ -209,7 +209,7 @@ async fn a_long_poll_is_not_cut_before_its_wait_by_the_idle_header_or_body_timeo
     .await;
     let device = h.enrolled_device("alice").await;
     let started = std::time::Instant::now();
-    let fetched = device.fetch(&h, Some(3)).await.ok();
+    let fetched = device.fetch(&h.api, Some(3)).await.ok();
     // Nothing pending: the answer comes at the end of the wait, not when a timeout fires.
     assert!(fetched["challengeId"].is_null(), "{fetched}");
     assert!(
@@ -264,9 +264,12 @@ async fn with_the_cap_reached_by_half_open_connections_a_sign_in_still_completes
     // A whole sign-in: track, challenge, signed fetch, answer, verify.
     let (token, _) = h.sign_in("alice", json!({})).await;
     let challenge_id = h.challenge(&token).await;
-    let fetched = device.fetch(&h, None).await.ok();
+    let fetched = device.fetch(&h.api, None).await.ok();
     assert_eq!(fetched["challengeId"], challenge_id.as_str());
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let verified = h.verify(&token, &challenge_id).await.ok();
     assert_eq!(verified["isVerified"], true);
     let counts = h.server.connection_counts();

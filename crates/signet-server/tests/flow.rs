@@ -55,7 +55,7 @@ async fn a_device_enrolls_and_approves_a_sign_in_that_the_backend_validates_once
     );
     assert!(started.get("verificationCode").is_none());
     // 4. Device: nonce, signed fetch, the challenge with its context.
-    let pending = device.fetch(&h, None).await.ok();
+    let pending = device.fetch(&h.api, None).await.ok();
     assert_eq!(pending["challengeId"], challenge_id);
     assert_eq!(pending["userAuthenticatorId"], device.authenticator_id);
     assert_eq!(pending["userId"], "alice");
@@ -70,7 +70,10 @@ async fn a_device_enrolls_and_approves_a_sign_in_that_the_backend_validates_once
     assert_eq!(waiting["isConsumed"], false);
     assert_eq!(waiting["isVerified"], false);
     // 6. Device approves.
-    let answered = device.answer(&h, challenge_id, true, json!({})).await.ok();
+    let answered = device
+        .answer(&h.api, challenge_id, true, json!({}))
+        .await
+        .ok();
     assert_eq!(answered["isVerified"], true);
     // 7. Initiator: consumed and verified, with an access token.
     let verified = h.verify(token, challenge_id).await.ok();
@@ -92,7 +95,7 @@ async fn a_device_enrolls_and_approves_a_sign_in_that_the_backend_validates_once
     let with_track_token = h.validate(token).await.ok();
     assert_eq!(with_track_token["isValid"], false);
     // 9. Nothing pending any more.
-    let after = device.fetch(&h, None).await.ok();
+    let after = device.fetch(&h.api, None).await.ok();
     assert!(after["challengeId"].is_null());
 }
 
@@ -104,7 +107,7 @@ async fn a_denied_challenge_fails_the_action_and_does_not_validate() {
     let challenge_id = h.challenge(&token).await;
     let answered = device
         .answer(
-            &h,
+            &h.api,
             &challenge_id,
             false,
             json!({"declineReason": "mistake"}),
@@ -133,9 +136,9 @@ async fn an_expired_challenge_cannot_be_answered_and_verifies_as_consumed() {
     let challenge_id = h.challenge(&token).await;
     h.clock.advance(Duration::from_secs(31));
     // 1. The device no longer sees it, and cannot answer it.
-    assert!(device.fetch(&h, None).await.ok()["challengeId"].is_null());
+    assert!(device.fetch(&h.api, None).await.ok()["challengeId"].is_null());
     device
-        .answer(&h, &challenge_id, true, json!({}))
+        .answer(&h.api, &challenge_id, true, json!({}))
         .await
         .error(410, "challenge_expired");
     // 2. The initiator sees it consumed, not verified; the action is unchanged.
@@ -158,10 +161,15 @@ async fn number_matching_with_the_right_code_succeeds() {
     assert_eq!(code.len(), 2);
     assert!(code.bytes().all(|b| b.is_ascii_digit()));
     let challenge_id = started["challengeId"].as_str().unwrap();
-    let pending = device.fetch(&h, None).await.ok();
+    let pending = device.fetch(&h.api, None).await.ok();
     assert_eq!(pending["verificationCodeRequired"], true);
     let answered = device
-        .answer(&h, challenge_id, true, json!({"verificationCode": code}))
+        .answer(
+            &h.api,
+            challenge_id,
+            true,
+            json!({"verificationCode": code}),
+        )
         .await
         .ok();
     assert_eq!(answered["isVerified"], true);
@@ -183,7 +191,7 @@ async fn number_matching_with_a_wrong_or_missing_code_fails_the_challenge() {
             .ok();
         let challenge_id = started["challengeId"].as_str().unwrap();
         assert!(started["verificationCode"].is_string());
-        let answered = device.answer(&h, challenge_id, true, wrong).await.ok();
+        let answered = device.answer(&h.api, challenge_id, true, wrong).await.ok();
         assert_eq!(answered["isVerified"], false);
         let verified = h.verify(&token, challenge_id).await.ok();
         assert_eq!(verified["isConsumed"], true);
@@ -199,7 +207,12 @@ async fn a_not_me_decline_is_recorded_and_starts_a_cool_down() {
     let (token, key) = h.sign_in("frank", json!({})).await;
     let challenge_id = h.challenge(&token).await;
     device
-        .answer(&h, &challenge_id, false, json!({"declineReason": "notMe"}))
+        .answer(
+            &h.api,
+            &challenge_id,
+            false,
+            json!({"declineReason": "notMe"}),
+        )
         .await
         .ok();
     let action = h.action("frank", &key).await;
@@ -238,15 +251,23 @@ async fn a_replayed_answer_is_refused_and_changes_nothing() {
     let device = h.enrolled_device("hank").await;
     let (token, key) = h.sign_in("hank", json!({})).await;
     let challenge_id = h.challenge(&token).await;
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let state_before = h.action("hank", &key).await;
     // The same answer again, and a contrary one: both refused.
     device
-        .answer(&h, &challenge_id, true, json!({}))
+        .answer(&h.api, &challenge_id, true, json!({}))
         .await
         .error(409, "challenge_already_answered");
     device
-        .answer(&h, &challenge_id, false, json!({"declineReason": "notMe"}))
+        .answer(
+            &h.api,
+            &challenge_id,
+            false,
+            json!({"declineReason": "notMe"}),
+        )
         .await
         .error(409, "challenge_already_answered");
     let state_after = h.action("hank", &key).await;
@@ -270,14 +291,14 @@ async fn an_answer_by_another_authenticator_is_refused_and_changes_nothing() {
         .await
         .ok();
     let challenge_id = started["challengeId"].as_str().unwrap();
-    assert!(laptop.fetch(&h, None).await.ok()["challengeId"].is_null());
-    assert!(stranger.fetch(&h, None).await.ok()["challengeId"].is_null());
+    assert!(laptop.fetch(&h.api, None).await.ok()["challengeId"].is_null());
+    assert!(stranger.fetch(&h.api, None).await.ok()["challengeId"].is_null());
     laptop
-        .answer(&h, challenge_id, true, json!({}))
+        .answer(&h.api, challenge_id, true, json!({}))
         .await
         .error(404, "challenge_not_found");
     stranger
-        .answer(&h, challenge_id, true, json!({}))
+        .answer(&h.api, challenge_id, true, json!({}))
         .await
         .error(404, "challenge_not_found");
     assert_eq!(h.action("ivy", &key).await["state"], "CHALLENGE_REQUIRED");
@@ -286,25 +307,28 @@ async fn an_answer_by_another_authenticator_is_refused_and_changes_nothing() {
         false
     );
     // The phone still can.
-    phone.answer(&h, challenge_id, true, json!({})).await.ok();
+    phone
+        .answer(&h.api, challenge_id, true, json!({}))
+        .await
+        .ok();
 }
 
 #[tokio::test]
 async fn a_nonce_signs_one_fetch_only() {
     let h = Harness::start().await;
     let device = h.enrolled_device("kim").await;
-    let nonce = device.nonce(&h).await;
+    let nonce = device.nonce(&h.api).await;
     let signature = device.sign(&nonce);
-    device.fetch_signed(&h, &signature, None).await.ok();
+    device.fetch_signed(&h.api, &signature, None).await.ok();
     device
-        .fetch_signed(&h, &signature, None)
+        .fetch_signed(&h.api, &signature, None)
         .await
         .error(401, "invalid_signature");
     // A nonce older than 5 minutes is gone.
-    let old = device.nonce(&h).await;
+    let old = device.nonce(&h.api).await;
     h.clock.advance(Duration::from_secs(301));
     device
-        .fetch_signed(&h, &device.sign(&old), None)
+        .fetch_signed(&h.api, &device.sign(&old), None)
         .await
         .error(401, "invalid_signature");
 }
@@ -316,7 +340,7 @@ async fn an_unsigned_fetch_gets_the_challenge_without_custom_data() {
     let (token, _) = h.sign_in("lena", json!({"custom": {"secret": "x"}})).await;
     let challenge_id = h.challenge(&token).await;
     let response = h
-        .http
+        .http()
         .get(h.url(&format!(
             "/client/user-authenticators/push/challenge?publicKey={}",
             device.public_key.to_query()
@@ -336,12 +360,12 @@ async fn enrolling_needs_the_add_authenticators_scope_once_the_user_has_one() {
     // 1. A first device may enroll with a plain token.
     let (plain, _) = h.sign_in("max", json!({})).await;
     let first = Device::new(&h.server.tenant_id);
-    first.add(&h, &plain).await.ok();
+    first.add(&h.api, &plain).await.ok();
     // 2. A second one needs the scope.
     let second = Device::new(&h.server.tenant_id);
-    second.add(&h, &plain).await.error(403, "invalid_scope");
+    second.add(&h.api, &plain).await.error(403, "invalid_scope");
     let scoped = h.enroll_token("max").await;
-    second.add(&h, &scoped).await.ok();
+    second.add(&h.api, &scoped).await.ok();
 }
 
 #[tokio::test]
@@ -349,7 +373,7 @@ async fn enrolling_the_same_key_again_is_idempotent() {
     let h = Harness::start().await;
     let device = h.enrolled_device("nina").await;
     let token = h.enroll_token("nina").await;
-    let again = device.add(&h, &token).await.ok();
+    let again = device.add(&h.api, &token).await.ok();
     assert_eq!(again["userAuthenticatorId"], device.authenticator_id);
     let list = h
         .call(
@@ -388,7 +412,7 @@ async fn a_credential_is_removed_with_a_signature_over_the_time_window() {
         .ok();
     assert_eq!(removed["removedAuthenticatorId"], device.authenticator_id);
     device
-        .fetch_signed(&h, "AAAA", None)
+        .fetch_signed(&h.api, "AAAA", None)
         .await
         .error(401, "invalid_credential");
     let user = h
@@ -444,7 +468,7 @@ async fn a_credential_update_sets_the_push_token_and_renews_the_lease() {
     assert!(updated["lastVerifiedAt"].is_string());
     // 1. Renewed at 30 minutes: still alive at 80 minutes.
     h.clock.advance(Duration::from_secs(3000));
-    device.fetch(h, None).await.ok();
+    device.fetch(&h.api, None).await.ok();
     // 2. Lapsed: it cannot be revived (not even a nonce for the update is given).
     h.clock.advance(Duration::from_secs(3600));
     h.call(
@@ -531,7 +555,7 @@ async fn an_authenticator_deleted_by_the_backend_can_no_longer_fetch() {
     .await
     .ok();
     device
-        .fetch_signed(&h, "AAAA", None)
+        .fetch_signed(&h.api, "AAAA", None)
         .await
         .error(401, "invalid_credential");
     h.call(

@@ -22,11 +22,11 @@ async fn a_parked_challenge_fetch_returns_with_the_challenge_created_meanwhile()
     let h = Harness::start().await;
     let device = h.enrolled_device("alice").await;
     let (token, _) = h.sign_in("alice", json!({})).await;
-    let nonce = device.nonce(&h).await;
+    let nonce = device.nonce(&h.api).await;
     let signature = device.sign(&nonce);
     // 1. The device parks a 60-second long-poll with nothing pending.
     let (fetched, challenge_id) =
-        tokio::join!(device.fetch_signed(&h, &signature, Some(60)), async {
+        tokio::join!(device.fetch_signed(&h.api, &signature, Some(60)), async {
             until_parked(&h, 1).await;
             // 2. The initiator starts a challenge while it waits.
             h.challenge(&token).await
@@ -51,7 +51,10 @@ async fn a_parked_verify_returns_consumed_when_the_device_answers() {
         ),
         async {
             until_parked(&h, 1).await;
-            device.answer(&h, &challenge_id, true, json!({})).await.ok()
+            device
+                .answer(&h.api, &challenge_id, true, json!({}))
+                .await
+                .ok()
         }
     );
     let verified = verified.ok();
@@ -66,7 +69,7 @@ async fn a_server_without_long_poll_answers_at_once_despite_wait() {
     let device = h.enrolled_device("carol").await;
     // With nothing pending, `wait=60` still gives an immediate "no challenge": the client
     // falls back to interval polling.
-    let fetched = device.fetch(&h, Some(60)).await.ok();
+    let fetched = device.fetch(&h.api, Some(60)).await.ok();
     assert!(fetched["challengeId"].is_null());
     assert_eq!(h.server.long_polls_waiting(), 0);
 }
@@ -75,10 +78,10 @@ async fn a_server_without_long_poll_answers_at_once_despite_wait() {
 async fn shutting_down_releases_parked_long_polls() {
     let h = Harness::start().await;
     let device = h.enrolled_device("dan").await;
-    let nonce = device.nonce(&h).await;
+    let nonce = device.nonce(&h.api).await;
     let signature = device.sign(&nonce);
     let request = h
-        .http
+        .http()
         .get(h.url(&format!(
             "/client/user-authenticators/push/challenge?publicKey={}&wait=60",
             device.public_key.to_query()

@@ -39,7 +39,7 @@ async fn a_flood_of_nonces_from_another_address_leaves_the_devices_nonce_usable(
         .await;
     let challenge_id = h.challenge(&token).await;
     // 1. The device gets its nonce (from 127.0.0.1).
-    let nonce = device.nonce(&h).await;
+    let nonce = device.nonce(&h.api).await;
     // 2. An attacker who knows the tenant id and the public key asks for 200 more.
     let attacker = client_from("127.0.0.2");
     for _ in 0..200 {
@@ -48,7 +48,7 @@ async fn a_flood_of_nonces_from_another_address_leaves_the_devices_nonce_usable(
     }
     // 3. The device's signed fetch still works, with `custom`.
     let fetched = device
-        .fetch_signed(&h, &device.sign(&nonce), None)
+        .fetch_signed(&h.api, &device.sign(&nonce), None)
         .await
         .ok();
     assert_eq!(fetched["challengeId"], challenge_id.as_str());
@@ -59,21 +59,21 @@ async fn a_flood_of_nonces_from_another_address_leaves_the_devices_nonce_usable(
 async fn an_address_at_its_cap_of_unused_nonces_gets_429_and_its_old_nonces_stay_usable() {
     let h = Harness::start().await;
     let device = h.enrolled_device("alice").await;
-    let first = device.nonce(&h).await;
+    let first = device.nonce(&h.api).await;
     for _ in 1..8 {
-        device.nonce(&h).await;
+        device.nonce(&h.api).await;
     }
     // The ninth unused nonce of this key from this address is refused ...
-    let (status, body) = ask_nonce(&h, &h.http, &device).await;
+    let (status, body) = ask_nonce(&h, h.http(), &device).await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["errorCode"], "rate_limited");
     // ... and the oldest is still good (not evicted by newer ones).
     device
-        .fetch_signed(&h, &device.sign(&first), None)
+        .fetch_signed(&h.api, &device.sign(&first), None)
         .await
         .ok();
     // Using one makes room for a new one.
-    assert_eq!(ask_nonce(&h, &h.http, &device).await.0, 200);
+    assert_eq!(ask_nonce(&h, h.http(), &device).await.0, 200);
 }
 
 #[tokio::test]
@@ -84,7 +84,7 @@ async fn a_nonce_signed_at_another_address_than_it_was_issued_to_is_refused() {
     let nonce = body["message"].as_str().expect("message").to_owned();
     // Fetched from 127.0.0.1: the nonce is not one of this address's.
     device
-        .fetch_signed(&h, &device.sign(&nonce), None)
+        .fetch_signed(&h.api, &device.sign(&nonce), None)
         .await
         .error(401, "invalid_signature");
 }
@@ -112,5 +112,5 @@ async fn nonces_asked_for_faster_than_the_limit_from_one_address_get_429() {
     // A burst of 10, then about 5 a second: most of 30 quick requests are refused.
     assert!(refused >= 10, "{refused} of 30 refused");
     // Another address is not affected.
-    assert_eq!(ask_nonce(&h, &h.http, &devices[0]).await.0, 200);
+    assert_eq!(ask_nonce(&h, h.http(), &devices[0]).await.0, 200);
 }

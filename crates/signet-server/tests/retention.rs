@@ -48,7 +48,7 @@ async fn expired_nonces_and_challenges_and_actions_past_the_retention_are_purged
     let device = h.enrolled_device("alice").await;
     let (token, _) = h.sign_in("alice", json!({})).await;
     h.challenge(&token).await;
-    device.nonce(&h).await;
+    device.nonce(&h.api).await;
     assert_eq!(rows(&h, "nonces").await, 1);
     assert_eq!(rows(&h, "challenges").await, 1);
     assert_eq!(rows(&h, "actions").await, 2); // enroll and signIn
@@ -67,7 +67,7 @@ async fn actions_within_the_retention_are_kept_while_expired_nonces_and_challeng
     let device = h.enrolled_device("alice").await;
     let (token, key) = h.sign_in("alice", json!({})).await;
     h.challenge(&token).await;
-    device.nonce(&h).await;
+    device.nonce(&h.api).await;
     // Two days later: the nonce (5 minutes) and the challenge (2 minutes, plus an hour of
     // grace) have expired; the actions are within the retention.
     h.clock.advance(Duration::from_secs(2 * 24 * 3600));

@@ -3,43 +3,20 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use common::Harness;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-
-/// Collects everything a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    /// What was written so far.
-    fn text(&self) -> String {
-        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use signet_testkit::CapturedLogs;
 
 /// `method url`: status and JSON body (`Null` when not JSON).
 async fn request(h: &Harness, method: Method, path: &str) -> (StatusCode, Value) {
     let url = format!("http://{}{path}", h.server.addr);
-    let answer = h.http.request(method, url).send().await.expect("answered");
+    let answer = h
+        .http()
+        .request(method, url)
+        .send()
+        .await
+        .expect("answered");
     let status = answer.status();
     let body = answer.json().await.unwrap_or(Value::Null);
     (status, body)
@@ -70,12 +47,11 @@ fn assert_demo_not_found(status: StatusCode, body: &Value) {
 #[tokio::test]
 async fn a_demo_path_with_a_name_too_long_for_the_disk_is_not_found_and_logs_no_error() {
     // The test's runtime has one thread, so the server's tasks log to this subscriber.
-    let captured = Captured::default();
-    let writer = captured.clone();
+    let captured = CapturedLogs::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
         .with_ansi(false)
-        .with_writer(move || writer.clone())
+        .with_writer(captured.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let (h, _dist) = start_with_built_page().await;
@@ -128,7 +104,7 @@ async fn unknown_demo_files_are_the_demos_own_404_for_every_method() {
 async fn a_file_of_the_built_page_is_served_and_other_methods_on_it_are_refused() {
     let (h, _dist) = start_with_built_page().await;
     let url = format!("http://{}/demo/assets/app.js", h.server.addr);
-    let answer = h.http.get(&url).send().await.expect("answered");
+    let answer = h.http().get(&url).send().await.expect("answered");
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.text().await.expect("text"), "console.log('demo');");
     let (status, body) = request(&h, Method::POST, "/demo/assets/app.js").await;

@@ -11,11 +11,13 @@ use common::{Answer, Device, Harness, secret_basic};
 use reqwest::Method;
 use serde_json::{Value, json};
 use signet_server::{TenantCredentials, TenantSettings};
+use signet_testkit::Rp;
 use tokio::task::JoinSet;
 
-/// A second tenant on the same server, with its backend's calls.
+/// A second tenant on the same server, and its relying party.
 struct Other {
     creds: TenantCredentials,
+    rp: Rp,
 }
 
 impl Other {
@@ -25,39 +27,25 @@ impl Other {
             .create_tenant(TenantSettings::default())
             .await
             .expect("tenant");
-        Self { creds }
+        let rp = Rp::on(h.api.clone(), &creds.tenant_id, &creds.secret_key);
+        Self { creds, rp }
     }
 
     fn auth(&self) -> String {
         secret_basic(&self.creds.secret_key)
     }
 
-    async fn track(&self, h: &Harness, user: &str, action: &str, body: Value) -> Value {
-        h.call(
-            Method::POST,
-            &format!("/users/{user}/actions/{action}"),
-            Some(&self.auth()),
-            Some(body),
-        )
-        .await
-        .ok()
+    async fn track(&self, user: &str, action: &str, body: Value) -> Value {
+        self.rp
+            .track_answer(user, action, &body)
+            .await
+            .expect("request is answered")
+            .ok()
     }
 
     /// A device enrolled at this tenant for `user`.
-    async fn enrolled_device(&self, h: &Harness, user: &str) -> Device {
-        let tracked = self
-            .track(h, user, "enroll", json!({"scope": "add:authenticators"}))
-            .await;
-        let device = Device::new(&self.creds.tenant_id);
-        let token = tracked["token"].as_str().expect("token");
-        let enrolled = device.add(h, token).await.ok();
-        Device {
-            authenticator_id: enrolled["userAuthenticatorId"]
-                .as_str()
-                .expect("id")
-                .to_owned(),
-            ..device
-        }
+    async fn enrolled_device(&self, user: &str) -> Device {
+        Device::enrolled(&self.rp, user).await
     }
 }
 
@@ -94,7 +82,7 @@ async fn the_same_user_id_at_two_tenants_is_two_users_whose_challenges_never_cro
     let h = Harness::start().await;
     let b = Other::new(&h).await;
     let at_a = h.enrolled_device("gus").await;
-    let at_b = b.enrolled_device(&h, "gus").await;
+    let at_b = b.enrolled_device("gus").await;
     // 1. Each device is known at its own tenant only.
     credential_at(&h, &at_a, &h.server.tenant_id).await.ok();
     credential_at(&h, &at_a, &b.creds.tenant_id)
@@ -107,22 +95,22 @@ async fn the_same_user_id_at_two_tenants_is_two_users_whose_challenges_never_cro
         .await
         .error(401, "invalid_credential");
     // 2. Tenant B's sign-in of "gus" reaches B's device only.
-    let tracked = b.track(&h, "gus", "signIn", json!({})).await;
+    let tracked = b.track("gus", "signIn", json!({})).await;
     let b_token = tracked["token"].as_str().expect("token").to_owned();
     let b_challenge = h.challenge(&b_token).await;
-    assert!(at_a.fetch(&h, None).await.ok()["challengeId"].is_null());
+    assert!(at_a.fetch(&h.api, None).await.ok()["challengeId"].is_null());
     assert_eq!(
-        at_b.fetch(&h, None).await.ok()["challengeId"],
+        at_b.fetch(&h.api, None).await.ok()["challengeId"],
         b_challenge.as_str()
     );
     // 3. A's device cannot answer it, under either tenant's header.
-    at_a.answer(&h, &b_challenge, true, json!({}))
+    at_a.answer(&h.api, &b_challenge, true, json!({}))
         .await
         .error(404, "challenge_not_found");
     let mut moved_device = at_a.clone();
     moved_device.tenant_id.clone_from(&b.creds.tenant_id);
     moved_device
-        .answer(&h, &b_challenge, true, json!({}))
+        .answer(&h.api, &b_challenge, true, json!({}))
         .await
         .error(401, "invalid_credential");
     assert_eq!(
@@ -130,7 +118,9 @@ async fn the_same_user_id_at_two_tenants_is_two_users_whose_challenges_never_cro
         false
     );
     // 4. A's backend cannot validate B's token; B's backend cannot validate A's.
-    at_b.answer(&h, &b_challenge, true, json!({})).await.ok();
+    at_b.answer(&h.api, &b_challenge, true, json!({}))
+        .await
+        .ok();
     h.validate(&b_token).await.error(401, "unauthorized");
     let (a_token, _) = h.sign_in("gus", json!({})).await;
     h.call(
@@ -188,7 +178,7 @@ async fn another_tenants_secret_key_cannot_list_or_delete_our_authenticators() {
     assert!(deleted.body["error"].is_string(), "{deleted:?}");
     credential_at(&h, &ours, &h.server.tenant_id).await.ok();
     // 3. B's track of "hugo" cannot start a challenge to our device.
-    let tracked = b.track(&h, "hugo", "signIn", json!({})).await;
+    let tracked = b.track("hugo", "signIn", json!({})).await;
     let token = tracked["token"].as_str().expect("token");
     assert_eq!(tracked["isEnrolled"], false);
     h.start_challenge(token, json!({"action": "signIn"}))
@@ -200,7 +190,7 @@ async fn another_tenants_secret_key_cannot_list_or_delete_our_authenticators() {
     )
     .await
     .error(400, "invalid_request");
-    assert!(ours.fetch(&h, None).await.ok()["challengeId"].is_null());
+    assert!(ours.fetch(&h.api, None).await.ok()["challengeId"].is_null());
 }
 
 #[tokio::test]
@@ -211,7 +201,7 @@ async fn a_token_moved_to_another_tenant_by_editing_its_claims_is_forged() {
     let b = Other::new(&h).await;
     h.enrolled_device("ivan").await;
     let tracked = b
-        .track(&h, "ivan", "enroll", json!({"scope": "add:authenticators"}))
+        .track("ivan", "enroll", json!({"scope": "add:authenticators"}))
         .await;
     let token = tracked["token"].as_str().expect("token");
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
@@ -222,7 +212,10 @@ async fn a_token_moved_to_another_tenant_by_editing_its_claims_is_forged() {
     parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("JSON"));
     let moved = parts.join(".");
     let attacker = Device::new(&h.server.tenant_id);
-    attacker.add(&h, &moved).await.error(401, "unauthorized");
+    attacker
+        .add(&h.api, &moved)
+        .await
+        .error(401, "unauthorized");
     h.start_challenge(&moved, json!({"action": "signIn"}))
         .await
         .error(401, "unauthorized");
@@ -233,20 +226,20 @@ async fn a_nonce_of_one_key_cannot_sign_a_fetch_of_another_key() {
     let h = Harness::start().await;
     let phone = h.enrolled_device("jo").await;
     let thief = h.enrolled_device("jo").await;
-    let phones_nonce = phone.nonce(&h).await;
+    let phones_nonce = phone.nonce(&h.api).await;
     // 1. The other key signs the phone's nonce for its own fetch: refused.
     thief
-        .fetch_signed(&h, &thief.sign(&phones_nonce), None)
+        .fetch_signed(&h.api, &thief.sign(&phones_nonce), None)
         .await
         .error(401, "invalid_signature");
     // 2. The phone's own signature, replayed under the other key: refused.
     thief
-        .fetch_signed(&h, &phone.sign(&phones_nonce), None)
+        .fetch_signed(&h.api, &phone.sign(&phones_nonce), None)
         .await
         .error(401, "invalid_signature");
     // 3. The phone's nonce was not used up by those attempts... or, if it was, the phone
     //    simply asks again; either way the phone's next honest fetch works.
-    phone.fetch(&h, None).await.ok();
+    phone.fetch(&h.api, None).await.ok();
 }
 
 #[tokio::test]
@@ -287,7 +280,7 @@ async fn a_fetch_nonce_cannot_authorize_a_credential_update_and_an_update_nonce_
         }
     };
     // 1. A 3.4a fetch nonce, signed, offered as the 3.6b message: refused.
-    let fetch_nonce = device.nonce(&h).await;
+    let fetch_nonce = device.nonce(&h.api).await;
     let update = ask_update_nonce().await;
     patch(update["challengeId"].clone(), fetch_nonce)
         .await
@@ -304,7 +297,7 @@ async fn a_fetch_nonce_cannot_authorize_a_credential_update_and_an_update_nonce_
     let update = ask_update_nonce().await;
     let message = update["message"].as_str().expect("message").to_owned();
     device
-        .fetch_signed(&h, &device.sign(&message), None)
+        .fetch_signed(&h.api, &device.sign(&message), None)
         .await
         .error(401, "invalid_signature");
 }
@@ -313,12 +306,12 @@ async fn a_fetch_nonce_cannot_authorize_a_credential_update_and_an_update_nonce_
 async fn one_signed_nonce_sent_twenty_times_at_once_serves_exactly_one_fetch() {
     let h = Arc::new(Harness::start().await);
     let device = h.enrolled_device("lou").await;
-    let nonce = device.nonce(&h).await;
+    let nonce = device.nonce(&h.api).await;
     let signature = device.sign(&nonce);
     let mut fetches = JoinSet::new();
     for _ in 0..20 {
         let (h, device, signature) = (Arc::clone(&h), device.clone(), signature.clone());
-        fetches.spawn(async move { device.fetch_signed(&h, &signature, None).await });
+        fetches.spawn(async move { device.fetch_signed(&h.api, &signature, None).await });
     }
     let mut served = 0;
     while let Some(answer) = fetches.join_next().await {

@@ -39,13 +39,13 @@ async fn forty_sign_ins_started_at_once_open_no_more_challenges_than_the_limit()
     // 2. The device sees them one at a time, oldest first; no more than the limit exist.
     let mut seen = std::collections::HashSet::new();
     loop {
-        let pending = device.fetch(&h, None).await.ok();
+        let pending = device.fetch(&h.api, None).await.ok();
         let Some(id) = pending["challengeId"].as_str() else {
             break;
         };
         assert!(seen.insert(id.to_owned()), "the same challenge came back");
         device
-            .answer(&h, id, false, json!({"declineReason": "mistake"}))
+            .answer(&h.api, id, false, json!({"declineReason": "mistake"}))
             .await
             .ok();
     }
@@ -62,7 +62,7 @@ async fn answered_challenges_still_count_towards_the_limit_per_window() {
         let (token, _) = h.sign_in("pat", json!({})).await;
         let id = h.challenge(&token).await;
         device
-            .answer(&h, &id, false, json!({"declineReason": "mistake"}))
+            .answer(&h.api, &id, false, json!({"declineReason": "mistake"}))
             .await
             .ok();
     }
@@ -87,7 +87,7 @@ async fn after_it_wasnt_me_a_storm_gets_nothing_through_until_the_cool_down_ends
     let (token, _) = h.sign_in("rex", json!({})).await;
     let id = h.challenge(&token).await;
     device
-        .answer(&h, &id, false, json!({"declineReason": "notMe"}))
+        .answer(&h.api, &id, false, json!({"declineReason": "notMe"}))
         .await
         .ok();
     // 1. Every new sign-in is refused during the cool-down, and nothing reaches the device.
@@ -97,13 +97,13 @@ async fn after_it_wasnt_me_a_storm_gets_nothing_through_until_the_cool_down_ends
             .await
             .error(429, "rate_limited");
     }
-    assert!(device.fetch(&h, None).await.ok()["challengeId"].is_null());
+    assert!(device.fetch(&h.api, None).await.ok()["challengeId"].is_null());
     // 2. The refused attempts did not extend the cool-down (nor use up the window).
     h.clock.advance(RateLimits::default().not_me_cooldown);
     let (after, _) = h.sign_in("rex", json!({})).await;
     let next = h.challenge(&after).await;
     assert_eq!(
-        device.fetch(&h, None).await.ok()["challengeId"],
+        device.fetch(&h.api, None).await.ok()["challengeId"],
         next.as_str()
     );
 }
@@ -141,16 +141,19 @@ async fn a_sign_in_tracked_with_supersede_open_challenges_expires_the_older_ones
         .await;
     let challenge_id = h.challenge(&token).await;
     // 2. The device sees only the newest challenge; the older ones are expired.
-    let pending = device.fetch(&h, None).await.ok();
+    let pending = device.fetch(&h.api, None).await.ok();
     assert_eq!(pending["challengeId"], challenge_id.as_str());
     let (old_token, old_id) = &older[0];
     device
-        .answer(&h, old_id, true, json!({}))
+        .answer(&h.api, old_id, true, json!({}))
         .await
         .error(410, "challenge_expired");
     assert_eq!(h.verify(old_token, old_id).await.ok()["isVerified"], false);
     // 3. The newest is answered as usual.
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     assert_eq!(
         h.verify(&token, &challenge_id).await.ok()["isVerified"],
         true
@@ -166,6 +169,6 @@ async fn supersede_open_challenges_leaves_other_users_challenges_open() {
     let other_challenge = h.challenge(&token).await;
     h.sign_in("victim", json!({"supersedeOpenChallenges": true}))
         .await;
-    let pending = other.fetch(&h, None).await.ok();
+    let pending = other.fetch(&h.api, None).await.ok();
     assert_eq!(pending["challengeId"], other_challenge.as_str());
 }

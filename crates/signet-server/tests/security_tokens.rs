@@ -62,7 +62,7 @@ async fn every_token_call(
 ) -> Vec<(&'static str, Answer)> {
     let bearer = format!("Bearer {token}");
     vec![
-        ("3.1 add credential", new_device.add(h, token).await),
+        ("3.1 add credential", new_device.add(&h.api, token).await),
         (
             "4 challenge/push",
             h.call(
@@ -98,7 +98,10 @@ async fn forged_tokens_are_refused_on_every_endpoint_that_takes_a_token() {
     let device = h.enrolled_device("olga").await;
     let (token, key) = h.sign_in("olga", json!({})).await;
     let challenge_id = h.challenge(&token).await;
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let stranger = Device::new(&h.server.tenant_id);
     for forged in forgeries(&token) {
         for (call, answer) in every_token_call(&h, &forged, &challenge_id, &stranger).await {
@@ -124,7 +127,10 @@ async fn expired_tokens_are_refused_on_every_endpoint_that_takes_a_token() {
     let enroll = h.enroll_token("pia").await;
     let (token, key) = h.sign_in("pia", json!({})).await;
     let challenge_id = h.challenge(&token).await;
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let access = h.verify(&token, &challenge_id).await.ok()["accessToken"]
         .as_str()
         .expect("access token")
@@ -140,7 +146,10 @@ async fn expired_tokens_are_refused_on_every_endpoint_that_takes_a_token() {
             answer.body
         );
     }
-    stranger.add(&h, &enroll).await.error(401, "expired_token");
+    stranger
+        .add(&h.api, &enroll)
+        .await
+        .error(401, "expired_token");
     h.validate(&access).await.error(401, "expired_token");
     // 2. No second device, and the action never validated.
     assert_eq!(authenticator_count(&h, "pia").await, 1);
@@ -154,13 +163,16 @@ async fn an_access_token_cannot_enroll_start_or_poll_a_challenge() {
     let device = h.enrolled_device("quinn").await;
     let (token, _) = h.sign_in("quinn", json!({})).await;
     let challenge_id = h.challenge(&token).await;
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let access = h.verify(&token, &challenge_id).await.ok()["accessToken"]
         .as_str()
         .expect("access token")
         .to_owned();
     Device::new(&h.server.tenant_id)
-        .add(&h, &access)
+        .add(&h.api, &access)
         .await
         .error(403, "invalid_scope");
     h.start_challenge(&access, json!({"action": "signIn"}))
@@ -197,7 +209,10 @@ async fn a_sign_in_token_of_an_enrolled_user_cannot_enroll_another_key() {
         .to_owned();
     let attacker = Device::new(&h.server.tenant_id);
     for token in [&sign_in, &other_scope, &lookalike] {
-        attacker.add(&h, token).await.error(403, "invalid_scope");
+        attacker
+            .add(&h.api, token)
+            .await
+            .error(403, "invalid_scope");
     }
     assert_eq!(authenticator_count(&h, "rosa").await, 1);
 }
@@ -209,7 +224,7 @@ async fn an_enrollment_token_for_one_user_enrolls_only_that_user() {
     h.enrolled_device("tess").await;
     let sams_token = h.enroll_token("sam").await;
     let device = Device::new(&h.server.tenant_id);
-    let enrolled = device.add(&h, &sams_token).await.ok();
+    let enrolled = device.add(&h.api, &sams_token).await.ok();
     assert_eq!(enrolled["userId"], "sam");
     assert_eq!(authenticator_count(&h, "tess").await, 1);
     assert_eq!(authenticator_count(&h, "sam").await, 2);
@@ -222,12 +237,12 @@ async fn an_enrollment_token_enrolls_one_key_only_and_a_retry_of_the_same_key_is
     let token = h.enroll_token("uma").await;
     // 1. The user's new phone enrolls; a retry of the same request (lost answer) is fine.
     let phone = Device::new(&h.server.tenant_id);
-    let first = phone.add(&h, &token).await.ok();
-    let retry = phone.add(&h, &token).await.ok();
+    let first = phone.add(&h.api, &token).await.ok();
+    let retry = phone.add(&h.api, &token).await.ok();
     assert_eq!(first["userAuthenticatorId"], retry["userAuthenticatorId"]);
     // 2. Someone who photographed the QR code cannot enroll a second key with it.
     let attacker = Device::new(&h.server.tenant_id);
-    let refused = attacker.add(&h, &token).await;
+    let refused = attacker.add(&h.api, &token).await;
     assert!(
         matches!(refused.status.as_u16(), 401 | 403 | 409),
         "a used enrollment token enrolled a second key: {refused:?}"
@@ -246,7 +261,7 @@ async fn a_token_cannot_read_or_validate_another_actions_challenge() {
     // 1. Mallory's own, legitimate token for her own sign-in.
     let (mallorys_token, _) = h.sign_in("mallory", json!({})).await;
     alice
-        .answer(&h, &alices_challenge, true, json!({}))
+        .answer(&h.api, &alices_challenge, true, json!({}))
         .await
         .ok();
     // 2. It cannot poll Alice's approved challenge for an access token.
@@ -288,7 +303,10 @@ async fn the_track_and_access_token_of_one_action_validate_once_between_them() {
     let device = h.enrolled_device("vic").await;
     let (token, _) = h.sign_in("vic", json!({})).await;
     let challenge_id = h.challenge(&token).await;
-    device.answer(&h, &challenge_id, true, json!({})).await.ok();
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
     let access = h.verify(&token, &challenge_id).await.ok()["accessToken"]
         .as_str()
         .expect("access token")
@@ -315,12 +333,12 @@ async fn a_first_enrollment_token_without_scope_also_enrolls_one_key_only_and_a_
     //    and the retry of the same request (lost answer) is fine although she is enrolled now.
     let (token, _) = h.sign_in("vera", json!({})).await;
     let phone = Device::new(&h.server.tenant_id);
-    let first = phone.add(&h, &token).await.ok();
-    let retry = phone.add(&h, &token).await.ok();
+    let first = phone.add(&h.api, &token).await.ok();
+    let retry = phone.add(&h.api, &token).await.ok();
     assert_eq!(first["userAuthenticatorId"], retry["userAuthenticatorId"]);
     // 2. Another key with the same token is refused, in words.
     let attacker = Device::new(&h.server.tenant_id);
-    let refused = attacker.add(&h, &token).await;
+    let refused = attacker.add(&h.api, &token).await;
     assert_eq!(refused.status.as_u16(), 403, "{refused:?}");
     assert_eq!(refused.body["error"], "invalid_scope");
     let description = refused.body["errorDescription"]

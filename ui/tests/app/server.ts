@@ -1,6 +1,6 @@
 // A real signet-server for the app's end-to-end tests (the built binary, a temporary
 // database, a free loopback port), and a relying party that drives it through its HTTP API
-// (protocol.md sections 4 and 5) the way a website's backend and page would.
+// (docs/protocol.md sections 4 and 5) the way a website's backend and page would.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use signet_protocol::clock::{Clock, SystemClock};
 use signet_protocol::{
     AddCredentialRequest, AnswerChallengeRequest, DeclineReason, DevicePlatform, EnrollmentLink,
     ErrorCode, PendingChallengeResponse, RemoveCredentialRequest, UpdateCredentialRequest,
@@ -32,7 +33,6 @@ pub use watch::{Delivery, Event, Step, WatchOptions, Watcher, backoff};
 use crate::Error;
 use crate::accounts::{Account, AccountId, AccountStore};
 use crate::client::{Client, ClientOptions};
-use crate::clock::{Clock, SystemClock};
 use crate::history::{History, HistoryEntry, Outcome};
 use crate::keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription};
 
@@ -208,7 +208,7 @@ impl Engine {
     fn record(&self, challenge: &Challenge, outcome: Outcome) {
         record(
             &self.history,
-            HistoryEntry::new(challenge, outcome, self.clock.now()),
+            HistoryEntry::new(challenge, outcome, self.clock.now_seconds()),
         );
     }
 
@@ -288,7 +288,7 @@ impl Engine {
             key_alias: alias,
             public_key,
             require_biometric: options.require_biometric,
-            created_at: self.clock.now(),
+            created_at: self.clock.now_seconds(),
             last_used_at: None,
         };
         self.update_accounts(|accounts| accounts.push(account.clone()))?;
@@ -381,7 +381,7 @@ impl Engine {
         }
         let wire = signed.unwrap_or(unsigned);
         // 4. Parsed once; new, known, or nothing (answered meanwhile).
-        let now = self.clock.now();
+        let now = self.clock.now_seconds();
         let Some(challenge) = Challenge::from_wire(&account.id, wire, now) else {
             return Ok(Fetched::Nothing);
         };
@@ -425,7 +425,7 @@ impl Engine {
 
     /// Drops expired challenges and returns an event for each.
     pub(crate) fn prune_expired(&self) -> Vec<Event> {
-        let now = self.clock.now();
+        let now = self.clock.now_seconds();
         let expired = lock(&self.pending).prune(now);
         let mut pending = lock(&self.pending);
         expired
@@ -449,7 +449,7 @@ impl Engine {
     /// A challenge answered, expired or refused by the server leaves the pending set; after
     /// a network error it stays, so the user can try again.
     pub async fn answer(&self, challenge_id: &str, answer: Answer) -> Result<bool, Error> {
-        let now = self.clock.now();
+        let now = self.clock.now_seconds();
         // 1. A pending, unexpired challenge.
         let challenge = lock(&self.pending)
             .get(challenge_id)
@@ -518,7 +518,7 @@ impl Engine {
                     ) => Some(Outcome::NotMe),
                     (Decision::Deny { .. }, _) => Some(Outcome::Denied),
                 };
-                let used = self.clock.now();
+                let used = self.clock.now_seconds();
                 let entry = outcome.map(|outcome| HistoryEntry::new(&challenge, outcome, used));
                 let history = Arc::clone(&self.history);
                 let accounts = Arc::clone(&self.accounts);
@@ -560,7 +560,7 @@ impl Engine {
     pub async fn remove(&self, id: &AccountId) -> Result<Removal, Error> {
         let account = self.account_or_err(id)?;
         // 1. 3.3 remove credential, signed over the current time window.
-        let message = time_window_message(self.clock.now());
+        let message = time_window_message(self.clock.now_seconds());
         let server = async {
             let signature = self.sign(&account.key_alias, message).await?;
             let client = self.client(&account.base_url, &account.tenant_id)?;

@@ -1,7 +1,9 @@
-//! [`MemoryKeyStore`]: real P-256 keys held in memory, with error injection.
+//! [`MemoryKeyStore`]: real P-256 keys held in memory; with the `testable` feature, failures
+//! can be injected.
 
 use std::collections::HashMap;
 use std::fmt;
+#[cfg(feature = "testable")]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -12,12 +14,13 @@ use super::{DeviceKeyStore, KeyAlias, KeyStoreDescription};
 use crate::Error;
 
 /// Real P-256 keys in memory (zeroized when dropped), gone when the process ends. For tests
-/// and throwaway runs. [`fail_next_call`](Self::fail_next_call) makes the next call fail.
+/// and throwaway runs. With the `testable` feature, `fail_next_call` makes the next call fail.
 ///
 /// `Debug` shows the aliases only.
 #[derive(Default)]
 pub struct MemoryKeyStore {
     keys: Mutex<HashMap<KeyAlias, SigningKey>>,
+    #[cfg(feature = "testable")]
     fail_next: AtomicBool,
 }
 
@@ -28,7 +31,8 @@ impl MemoryKeyStore {
     }
 
     /// Makes the next call (any method but `describe`) fail with [`Error::InjectedFailure`]
-    /// and change nothing; the calls after it work again.
+    /// and change nothing; the calls after it work again. Only with the `testable` feature.
+    #[cfg(feature = "testable")]
     pub fn fail_next_call(&self) {
         self.fail_next.store(true, Ordering::SeqCst);
     }
@@ -43,13 +47,17 @@ impl MemoryKeyStore {
         self.keys().is_empty()
     }
 
-    /// Fails once if a failure was injected.
+    /// Fails once if a failure was injected (never without the `testable` feature).
+    #[cfg_attr(
+        not(feature = "testable"),
+        allow(clippy::unnecessary_wraps, clippy::unused_self)
+    )]
     fn check_injected(&self) -> Result<(), Error> {
+        #[cfg(feature = "testable")]
         if self.fail_next.swap(false, Ordering::SeqCst) {
-            Err(Error::InjectedFailure)
-        } else {
-            Ok(())
+            return Err(Error::InjectedFailure);
         }
+        Ok(())
     }
 
     fn keys(&self) -> MutexGuard<'_, HashMap<KeyAlias, SigningKey>> {
