@@ -141,9 +141,28 @@ impl KeyDevice {
         })
     }
 
+    /// The same device (key and user) talking through another client.
+    #[must_use]
+    pub fn with_client(&self, client: Client) -> Self {
+        Self {
+            client,
+            ..self.clone()
+        }
+    }
+
     /// 3.4a, the nonce signed, 3.4b (8.2 with `wait`).
     pub async fn fetch(&self, wait: Option<Duration>) -> Result<PendingChallengeResponse, Error> {
+        self.fetch_with_pause(wait, Duration::ZERO).await
+    }
+
+    /// [`KeyDevice::fetch`] with a pause between 3.4a and 3.4b (a phone's network round trip).
+    pub async fn fetch_with_pause(
+        &self,
+        wait: Option<Duration>,
+        pause: Duration,
+    ) -> Result<PendingChallengeResponse, Error> {
         let nonce = self.client.challenge_nonce(&self.key).await?;
+        tokio::time::sleep(pause).await;
         let signature = self.keys.sign(&self.alias, nonce.message.as_bytes())?;
         Ok(self
             .client

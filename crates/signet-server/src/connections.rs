@@ -198,8 +198,10 @@ impl Connection {
         self.state().evicted
     }
 
-    fn is_busy(&self) -> bool {
-        self.state().phase == Phase::Busy
+    /// Whether no request has been received whole on it since the last answer (it has
+    /// nothing to finish).
+    fn is_reading_head(&self) -> bool {
+        matches!(self.state().phase, Phase::Fresh | Phase::Header)
     }
 
     /// `Some(since)` when this connection may be closed to make room.
@@ -408,9 +410,17 @@ async fn serve_connection(
             .insert(axum::extract::ConnectInfo(peer));
         let answer = tower_service::Service::call(&mut router.clone(), request);
         async move {
+            // The connection stays busy until hyper has taken the whole answer (and drops
+            // its body), so an answer being written is never cut by eviction or shutdown.
             let response = answer.await;
-            drop(guard);
-            response
+            response.map(|response| {
+                response.map(|body| {
+                    Body::new(AnswerBody {
+                        inner: body,
+                        _guard: guard,
+                    })
+                })
+            })
         }
     });
     let served = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
@@ -441,7 +451,7 @@ async fn serve_connection(
                 }
             }
             () = stopped(&mut stop), if !stopping => {
-                if !connection.is_busy() {
+                if connection.is_reading_head() {
                     break;
                 }
                 stopping = true;
@@ -452,7 +462,34 @@ async fn serve_connection(
     gate.registry().remove(connection.id);
 }
 
-/// Marks the connection idle again when a request's answer is ready (or abandoned).
+/// A response body that holds its request's guard until hyper is done with it.
+struct AnswerBody {
+    inner: Body,
+    _guard: RequestGuard,
+}
+
+impl http_body::Body for AnswerBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.get_mut().inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Marks the connection idle again when a request's answer has been handed over (or
+/// abandoned).
 struct RequestGuard(Arc<Connection>);
 
 impl Drop for RequestGuard {

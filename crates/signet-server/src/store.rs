@@ -1403,6 +1403,15 @@ pub(crate) fn new_id() -> String {
 /// (owner only, 0600); an existing database file, WAL and shared-memory file are made owner
 /// only too. SQLite gives its WAL and shared-memory files the database file's mode.
 fn private_files(path: &Path) -> Result<(), Error> {
+    owner_only(path).map_err(|error| {
+        Error::Io(std::io::Error::new(
+            error.kind(),
+            format!("cannot open the database file {}: {error}", path.display()),
+        ))
+    })
+}
+
+fn owner_only(path: &Path) -> std::io::Result<()> {
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
         && !parent.exists()
