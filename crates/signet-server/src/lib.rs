@@ -27,7 +27,8 @@
 //!
 //! [`spawn_on`] does the same on a listener of your own; the `signet-server` binary is a thin
 //! command line around it. With the `test-util` feature, `RunningServer::router` hands out the
-//! router it serves, for `tower::ServiceExt::oneshot` (the `server_router` fuzz target).
+//! router it serves, for `tower::ServiceExt::oneshot` (the `server_router` fuzz target), and
+//! `RunningServer::{create_tenant, store}` let tests add a tenant and look behind the API.
 //!
 //! # Layout
 //!
@@ -112,7 +113,8 @@ impl std::fmt::Debug for TenantCredentials {
 
 impl RunningServer {
     /// Creates another tenant with these settings (e.g. to test number matching or a wrong
-    /// tenant) and returns its credentials.
+    /// tenant) and returns its credentials. Only with the `test-util` feature.
+    #[cfg(feature = "test-util")]
     pub async fn create_tenant(
         &self,
         settings: TenantSettings,
@@ -137,7 +139,9 @@ impl RunningServer {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// The server's storage, for tests that look behind the API.
+    /// The server's storage, for tests that look behind the API. Only with the `test-util`
+    /// feature.
+    #[cfg(feature = "test-util")]
     pub fn store(&self) -> &Store {
         &self.store
     }
