@@ -54,7 +54,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use signet_protocol::clock::Clock;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -86,7 +85,8 @@ pub struct RunningServer {
     store: Store,
     notifier: Arc<Notifier>,
     requests: Arc<AtomicU64>,
-    clock: Arc<dyn Clock>,
+    #[cfg(feature = "test-util")]
+    clock: Arc<dyn signet_protocol::clock::Clock>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     _temp_dir: Option<tempfile::TempDir>,
@@ -256,6 +256,7 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         store,
         notifier,
         requests,
+        #[cfg(feature = "test-util")]
         clock: config.clock,
         stop: Some(stop),
         task: Some(task),
