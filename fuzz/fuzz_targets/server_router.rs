@@ -1,14 +1,14 @@
 //! The server's whole request handling, in process: arbitrary method, route, path text, query,
 //! Authorization, headers and body, sent with `tower::ServiceExt::oneshot` to the router of a
-//! real `signet-server` (`RunningServer::router`, feature `test-util`: the API and the demo on
-//! a temporary SQLite database, one tenant, one enrolled device, a pending challenge, a built
+//! real `signet-server` (`RunningServer::router`, feature `test-util`: the API, and the
+//! relying-party demo of `signet-demo` served beside it as `signet-server --demo` does, on a
+//! temporary SQLite database, one tenant, one enrolled device, a pending challenge, a built
 //! demo page in a temporary folder). Never a 5xx (a handler panic is caught and answered 500,
 //! so it shows here), and every refusal under `/v1` and `/demo` carries the section-7 body.
 //!
 //! Crash found (when this went over a socket): `GET /demo/<a 300-character name>` answered a
-//! bare 500 (the demo's static-file service passed ENAMETOOLONG on); fixed as security
-//! request 5, kept in `fuzz/regressions/server_router/` and as
-//! `signet-server/tests/security_fuzz_regressions.rs`.
+//! bare 500 (the demo's static-file service passed ENAMETOOLONG on); fixed, kept in
+//! `fuzz/regressions/server_router/` and as `signet-demo/tests/fuzz_regressions.rs`.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -91,12 +91,27 @@ fn world() -> &'static World {
         std::fs::create_dir(demo_dir.path().join("assets")).expect("assets dir");
         std::fs::write(demo_dir.path().join("index.html"), "<!doctype html>").expect("page");
         std::fs::write(demo_dir.path().join("assets/app.js"), "void 0;").expect("script");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))
+            .expect("a loopback port");
+        let dist_dir = demo_dir.path().to_owned();
+        let config = signet_server::Config {
+            rate_limits: signet_server::RateLimits::unlimited(),
+            long_poll: false,
+            ..signet_server::Config::default()
+        };
         let server = runtime
-            .block_on(signet_server::spawn(signet_server::Config {
-                rate_limits: signet_server::RateLimits::unlimited(),
-                long_poll: false,
-                demo_dir: demo_dir.path().to_owned(),
-                ..signet_server::Config::default()
+            .block_on(signet_server::spawn_with_routes(listener, config, |info| {
+                let api = url::Url::parse(&info.base_url).expect("the server's base URL");
+                signet_demo::router(signet_demo::DemoConfig {
+                    dist_dir,
+                    // In process every request shares one count: no limit here.
+                    rate_limit: signet_demo::RateLimit {
+                        requests: u32::MAX,
+                        window: std::time::Duration::from_secs(60),
+                    },
+                    ..signet_demo::DemoConfig::new(api, &info.tenant_id, &info.secret_key)
+                })
             }))
             .expect("server starts");
         let router = server.router();

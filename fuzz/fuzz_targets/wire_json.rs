@@ -1,4 +1,4 @@
-//! Every wire type of protocol.md sections 3, 4, 5, 7 and 8 read from arbitrary bytes with
+//! Every wire type of docs/protocol.md sections 3, 4, 5, 7 and 8 read from arbitrary bytes with
 //! `serde_json::from_slice`: never a panic; what is read writes back and reads back equal.
 //!
 //! Crash found: without serde_json's `float_roundtrip` a number such as `1.715e32` in

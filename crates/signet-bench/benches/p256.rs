@@ -1,6 +1,6 @@
-//! Part 5 of issue 7: P-256 sign (what a device does per nonce and per answer: SHA-256 and
-//! ECDSA, DER-encoded, through signet-core's `MemoryKeyStore`) and verify (what the server
-//! does per signed request: signet-protocol's `PublicKey::verify`).
+//! Part 5 of docs/benchmarks.md: P-256 sign (what a device does per nonce and per answer:
+//! SHA-256 and ECDSA, DER-encoded, through signet-core's `MemoryKeyStore`) and verify (what
+//! the server does per signed request: signet-protocol's `PublicKey::verify`).
 
 #![allow(missing_docs)]
 

@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use signet_server::{Config, RateLimits};
+use signet_server::{Config, ConnectionLimits, RateLimits};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
@@ -36,6 +36,11 @@ pub struct Hello {
 pub async fn serve() -> Result<(), Error> {
     let server = signet_server::spawn(Config {
         rate_limits: RateLimits::unlimited(),
+        // Every device of the harness connects from 127.0.0.1.
+        connection_limits: ConnectionLimits {
+            max_connections_per_address: usize::MAX,
+            ..ConnectionLimits::default()
+        },
         ..Config::default()
     })
     .await?;

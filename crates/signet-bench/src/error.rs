@@ -13,6 +13,15 @@ pub enum Error {
     /// A relying-party call failed or was refused.
     #[error("relying party: {0}")]
     Rp(#[from] signet_testkit::Error),
+    /// An HTTP client of the harness's own (outside the test kit) failed.
+    #[error("http ({call}): {source}")]
+    Http {
+        /// Which call.
+        call: &'static str,
+        /// The HTTP client's error.
+        #[source]
+        source: reqwest::Error,
+    },
     /// Local I/O (temporary folders, the child process).
     #[error("io: {0}")]
     Io(#[from] std::io::Error),

@@ -1,12 +1,14 @@
 //! Signet's benchmark harness: `signet-server` in-process (or as a child process for capacity)
 //! on loopback with SQLite in a temporary folder, headless devices on `signet-core` with
-//! memory keys, and relying parties, measuring what issue 7 asks for.
+//! memory keys, and relying parties, measuring the targets of docs/benchmarks.md.
 //!
 //! - The relying party (backend with the secret key, page with the track token) over the
 //!   server's HTTP API (protocol sections 4 and 5) is `signet_testkit::Rp`.
 //! - [`device`]: headless devices: [`device::EngineDevice`] is the app's engine and watch
 //!   loop; [`device::KeyDevice`] is the bare client with a memory key (for capacity runs).
 //! - [`child`]: the server in a child process, so its peak memory is its own.
+//! - [`attack`]: the release server binary under `ulimit -n 1024`, attacked with half-open
+//!   connections and a nonce flood while a device signs in (`signet-bench attack`).
 //! - [`scenarios`]: the measurements; [`app`]: the app's own figures (part 6);
 //!   [`report`]: the table; [`stats`]: percentiles.
 //!
@@ -14,6 +16,7 @@
 //! full. `docs/benchmarks.md` has the figures and how to reproduce them.
 
 pub mod app;
+pub mod attack;
 pub mod child;
 pub mod device;
 mod error;

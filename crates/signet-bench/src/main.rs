@@ -1,6 +1,6 @@
-//! `signet-bench`: the benchmark harness of issue 7. `signet-bench --smoke` runs every part
-//! for a few seconds with tiny counts (CI: it keeps building and running, no timing is
-//! asserted); `signet-bench` gives the figures. `scripts/bench` runs it in full with
+//! `signet-bench`: the benchmark harness of docs/benchmarks.md. `signet-bench --smoke` runs
+//! every part for a few seconds with tiny counts (CI: it keeps building and running, no
+//! timing is asserted); `signet-bench` gives the figures. `scripts/bench` runs it in full with
 //! criterion and writes the table into `docs/benchmarks.md`.
 
 use std::path::PathBuf;
@@ -21,8 +21,8 @@ struct Args {
     /// Also write the table into this Markdown file, between its result markers.
     #[arg(long, value_name = "FILE")]
     write: Option<PathBuf>,
-    /// Run only these parts of issue 7 (1 to 4, and 6 with `--app`; 1 and 2 run together),
-    /// e.g. `--only 4`.
+    /// Run only these parts of docs/benchmarks.md (1 to 4, and 6 with `--app`; 1 and 2 run
+    /// together), e.g. `--only 4`.
     #[arg(long, value_delimiter = ',', value_name = "PARTS")]
     only: Vec<u8>,
     /// Part 6: measure this release build of the app (`target/release/signet`); needs a
@@ -41,6 +41,14 @@ enum Command {
     /// Internal: be the server child of the capacity part.
     #[command(hide = true, name = "serve")]
     Serve,
+    /// The attack check: this server binary (a release build) under `ulimit -n 1024`, with
+    /// 1,100 half-open connections and then a flood of 500 nonces a second for one key, while
+    /// a device keeps signing in. Exits non-zero when a sign-in or signed fetch fails.
+    Attack {
+        /// The `signet-server` binary, e.g. `target/release/signet-server`.
+        #[arg(long, value_name = "BINARY")]
+        server: PathBuf,
+    },
 }
 
 fn load_average() -> String {
@@ -181,8 +189,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if let Some(Command::Serve) = args.command {
-        return Ok(signet_bench::child::serve().await?);
+    match &args.command {
+        Some(Command::Serve) => return Ok(signet_bench::child::serve().await?),
+        Some(Command::Attack { server }) => {
+            let figures = signet_bench::attack::run(server).await?;
+            println!("{}", figures.text());
+            anyhow::ensure!(
+                figures.passed(),
+                "the attack check failed: a sign-in or a signed fetch did not succeed"
+            );
+            return Ok(());
+        }
+        None => {}
     }
     run(args).await
 }

@@ -1,5 +1,5 @@
-//! The measurements of issue 7, one function per part. Each starts its own servers, so the
-//! parts do not disturb each other's figures.
+//! The measurements of docs/benchmarks.md, one function per part. Each starts its own
+//! servers, so the parts do not disturb each other's figures.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng as _;
 use signet_core::{Client, ClientOptions, MemoryKeyStore, WatchOptions};
-use signet_server::{Config, RateLimits, RunningServer};
+use signet_server::{Config, ConnectionLimits, RateLimits, RunningServer};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -108,6 +108,11 @@ impl InProcessServer {
             .spawn(signet_server::spawn(Config {
                 long_poll,
                 rate_limits: RateLimits::unlimited(),
+                // Every device of the harness connects from 127.0.0.1.
+                connection_limits: ConnectionLimits {
+                    max_connections_per_address: usize::MAX,
+                    ..ConnectionLimits::default()
+                },
                 ..Config::default()
             }))
             .await

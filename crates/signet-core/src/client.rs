@@ -1,4 +1,4 @@
-//! The HTTP client of the device API: one function per call of protocol.md section 3.
+//! The HTTP client of the device API: one function per call of docs/protocol.md section 3.
 //!
 //! Rules kept by every call: HTTPS (plain http only to a loopback address), connect and
 //! request timeouts, a limit on the size of answers, redirects followed only within the same
@@ -304,7 +304,7 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<V
     Ok(body)
 }
 
-/// The typed error of a non-200 answer (protocol.md section 7).
+/// The typed error of a non-200 answer (docs/protocol.md section 7).
 fn server_error(status: StatusCode, bytes: &[u8]) -> Error {
     match serde_json::from_slice::<ErrorBody>(bytes) {
         Ok(body) => Error::Server {

@@ -102,7 +102,7 @@ pub enum Error {
     /// The enrollment token has characters that cannot go into an HTTP header.
     #[error("the enrollment token is not valid (it has characters a token cannot have)")]
     InvalidToken,
-    /// The server answered with an error (protocol.md section 7).
+    /// The server answered with an error (docs/protocol.md section 7).
     #[error("the server refused ({status}{}): {}", code.map(|c| format!(", {c}")).unwrap_or_default(), description.as_deref().unwrap_or(error))]
     Server {
         /// The HTTP status.

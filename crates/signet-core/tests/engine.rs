@@ -282,6 +282,40 @@ async fn an_idle_long_poll_costs_one_request_and_a_new_challenge_is_fetched_sign
 }
 
 #[tokio::test]
+async fn a_device_refused_every_nonce_tries_the_signed_fetch_three_times_then_shows_the_challenge_without_custom_data()
+ {
+    // A server that refuses every 3.4a with 429, as it does while a flood of nonces for this
+    // key holds the key's cap.
+    let world =
+        World::start_with(|config| config.rate_limits.max_live_nonces_per_address = 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = world.engine_with(dir.path(), Arc::new(MemoryKeyStore::new()), |config| {
+        config.watch.long_poll_wait = Duration::from_secs(1);
+    });
+    let account = world.enroll(&engine, "ada").await;
+    let mut watcher = Watcher::new(account.id.clone());
+    let sign_in = world
+        .rp
+        .sign_in_with("ada", &json!({"custom": {"item": "order 42"}}))
+        .await
+        .unwrap();
+    let before = world.server.requests_received();
+    let step = watcher.step(&engine).await;
+    // The unsigned 3.4b, then three refused 3.4a; the challenge is shown all the same.
+    assert_eq!(received(&step), vec![sign_in.challenge_id.clone()]);
+    assert_eq!(world.server.requests_received() - before, 4);
+    let challenge = engine.pending().pop().unwrap();
+    assert_eq!(challenge.custom, None);
+    // And it can be answered.
+    assert!(
+        engine
+            .answer(&challenge.id, Answer::approve())
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
 async fn a_server_that_does_not_hold_requests_makes_the_device_poll_every_interval() {
     let world = World::start_with(|config| config.long_poll = false).await;
     let dir = tempfile::tempdir().unwrap();

@@ -1,4 +1,4 @@
-//! The device API, protocol.md section 3 (tenant Basic auth; 3.1 Bearer track token).
+//! The device API, docs/protocol.md section 3 (tenant Basic auth; 3.1 Bearer track token).
 
 use std::fmt;
 

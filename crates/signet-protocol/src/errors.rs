@@ -1,4 +1,4 @@
-//! The error body of protocol.md section 7.
+//! The error body of docs/protocol.md section 7.
 
 use std::fmt;
 

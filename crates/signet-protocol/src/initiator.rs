@@ -1,4 +1,4 @@
-//! The initiator API, protocol.md section 4 (Bearer track token).
+//! The initiator API, docs/protocol.md section 4 (Bearer track token).
 
 use std::fmt;
 

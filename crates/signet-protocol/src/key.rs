@@ -1,4 +1,4 @@
-//! Public keys: `PK` (SPKI base64) and `Q(PK)` (its query form), protocol.md section 2.
+//! Public keys: `PK` (SPKI base64) and `Q(PK)` (its query form), docs/protocol.md section 2.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};

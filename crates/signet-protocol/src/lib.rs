@@ -1,4 +1,4 @@
-//! Wire types and encodings of Signet's push protocol (`shared/protocol.md`), shared by the
+//! Wire types and encodings of Signet's push protocol (`docs/protocol.md`), shared by the
 //! device core and the server. No I/O.
 //!
 //! - Codecs of section 2: [`PublicKey`] (SPKI base64 and its query form), [`Signature`]

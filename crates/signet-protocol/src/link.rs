@@ -1,4 +1,4 @@
-//! The enrollment link and QR code of protocol.md section 8.1 (extension):
+//! The enrollment link and QR code of docs/protocol.md section 8.1 (extension):
 //! `signet://enroll?v=1&url=<base URL>&tenant=<tenantId>&token=<track token>&user=<label>&issuer=<name>`.
 
 use std::fmt;

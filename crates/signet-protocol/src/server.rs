@@ -1,4 +1,4 @@
-//! The server API, protocol.md section 5 (secret-key Basic auth).
+//! The server API, docs/protocol.md section 5 (secret-key Basic auth).
 
 use std::fmt;
 
@@ -78,6 +78,11 @@ pub struct TrackAttributes {
     /// Where a hosted flow returns to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
+    /// Signet extension: `true` expires the user's open (unanswered) push challenges, so
+    /// that pushes someone else triggered cannot keep this sign-in's challenge out with the
+    /// open-challenges limit (the newest sign-in wins). Authsignal ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersede_open_challenges: Option<bool>,
 }
 
 /// Response of `track`.

@@ -1,4 +1,4 @@
-//! The delivery webhook of protocol.md section 8.5 (extension).
+//! The delivery webhook of docs/protocol.md section 8.5 (extension).
 
 use serde::{Deserialize, Serialize};
 

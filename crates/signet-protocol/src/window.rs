@@ -1,4 +1,4 @@
-//! The time-window message signed to remove a credential (protocol.md section 2).
+//! The time-window message signed to remove a credential (docs/protocol.md section 2).
 
 /// Length of one window in seconds.
 pub const WINDOW_SECONDS: u64 = 600;

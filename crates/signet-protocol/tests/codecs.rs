@@ -1,4 +1,4 @@
-//! Edge cases of the section 2 codecs beyond the shared vectors.
+//! Edge cases of the section 2 codecs beyond the test vectors (docs/vectors/).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};

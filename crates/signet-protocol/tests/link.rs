@@ -1,4 +1,4 @@
-//! The enrollment link of protocol.md section 8.1.
+//! The enrollment link of docs/protocol.md section 8.1.
 
 use signet_protocol::{EnrollmentLink, Error, LinkError};
 use url::Url;

@@ -1,6 +1,6 @@
-//! Checks every encoding of the protocol's test vectors (protocol.md section 2). The vectors
-//! are `shared/vectors/encodings.json` of the design folder, copied into `tests/vectors/` so
-//! a clone of the repository alone runs them.
+//! Checks every encoding against the protocol's test vectors (docs/protocol.md sections 2
+//! and 9). The vectors live in `docs/vectors/encodings.json`, the one copy every
+//! implementation reads; a missing or unreadable file fails every test here.
 
 use p256::ecdsa::SigningKey;
 use serde::Deserialize;
@@ -9,13 +9,10 @@ use signet_protocol::{
     time_window_messages_around,
 };
 
-/// Our copy of the vectors.
-const VECTORS: &str = include_str!("vectors/encodings.json");
-
-/// The design folder's original, beside the repository when it is there.
-const SHARED_VECTORS: &str = concat!(
+/// The vectors, in the repository's `docs/vectors/`.
+const VECTORS_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/encodings.json"
+    "/../../docs/vectors/encodings.json"
 );
 
 #[derive(Deserialize)]
@@ -71,20 +68,10 @@ struct InvalidVector {
 }
 
 fn vectors() -> Vectors {
-    serde_json::from_str(VECTORS).expect("the vectors parse")
-}
-
-#[test]
-fn our_copy_of_the_vectors_is_the_design_folders_when_it_is_beside_the_repository() {
-    match std::fs::read_to_string(SHARED_VECTORS) {
-        Ok(shared) => assert_eq!(
-            VECTORS, shared,
-            "tests/vectors/encodings.json differs from shared/vectors/encodings.json: copy it again"
-        ),
-        Err(error) => {
-            eprintln!("no design folder beside the repository ({error}): nothing to compare");
-        }
-    }
+    let text = std::fs::read_to_string(VECTORS_PATH).unwrap_or_else(|error| {
+        panic!("the test vectors must be at {VECTORS_PATH}: {error}");
+    });
+    serde_json::from_str(&text).expect("the vectors parse")
 }
 
 fn hex(text: &str) -> Vec<u8> {

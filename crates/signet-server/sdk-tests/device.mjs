@@ -1,5 +1,5 @@
 // A device as the Signet app (or Authsignal's iOS/Android SDK) would be: one P-256 key,
-// signing with ECDSA/SHA-256 in DER, talking protocol.md section 3 with tenant Basic auth.
+// signing with ECDSA/SHA-256 in DER, talking docs/protocol.md section 3 with tenant Basic auth.
 import { generateKeyPairSync, sign } from "node:crypto";
 
 export class Device {

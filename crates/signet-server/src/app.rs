@@ -21,6 +21,7 @@ use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
 use crate::notify::Notifier;
 use crate::store::Store;
+use crate::throttle::AddressThrottle;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct AppState {
     pub(crate) shutting_down: watch::Receiver<bool>,
     /// API requests received since the start.
     pub(crate) requests: Arc<AtomicU64>,
+    /// Nonces (3.4a, 3.6a) per client address.
+    pub(crate) nonce_throttle: Arc<AddressThrottle>,
 }
 
 impl AppState {
@@ -69,7 +72,7 @@ pub(crate) fn router(state: AppState) -> Router {
             get(device::pending_challenge).post(device::answer_challenge),
         )
         .route(&format!("{push}/sign"), post(device::update_nonce))
-        // authsignal-android sends 3.6a here (authsignal-ios and protocol.md: `/push/sign`).
+        // authsignal-android sends 3.6a here (authsignal-ios and docs/protocol.md: `/push/sign`).
         .route(&format!("{push}/update/sign"), post(device::update_nonce))
         // Section 4: the initiator API.
         .route("/client/challenge/push", post(initiator::start_challenge))
@@ -93,8 +96,6 @@ pub(crate) fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), log_request))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
 
-    // The relying-party demo page (issue 6) adds its own routes beside `/v1` here, e.g.
-    // `.merge(crate::demo::router())`.
     Router::new()
         .nest("/v1", api)
         .fallback(|| async { Error::NotFound { what: "route" } })

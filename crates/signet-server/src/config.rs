@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use signet_protocol::clock::{Clock, SystemClock};
 
+use crate::connections::ConnectionLimits;
+
 /// Everything a server needs to start. `Config::default()` is a server with a temporary
 /// database, a new random tenant and the protocol's default lifetimes: what a test wants.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown.
+    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown (with
+    /// the `test-util` feature; without it, `None` is refused at start).
     pub db: Option<PathBuf>,
     /// The tenant created (or updated) at start.
     pub tenant: TenantSeed,
@@ -24,11 +27,15 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// The base URL printed and returned (ends in `/v1`). `None`: `http://<bound address>/v1`.
     pub public_base_url: Option<String>,
-    /// The built relying-party demo page served at `/demo/` (default: `demo/dist` in the crate).
-    pub demo_dir: PathBuf,
     /// The clock used for every lifetime. Tests pass a `signet_protocol::clock::ManualClock`
     /// (its `testable` feature).
     pub clock: Arc<dyn Clock>,
+    /// Connection caps and the header, idle and body timeouts.
+    pub connection_limits: ConnectionLimits,
+    /// How long actions (and their challenges) are kept after they were created.
+    pub retention: Duration,
+    /// How often expired rows are purged (in the background, in small batches).
+    pub purge_interval: Duration,
 }
 
 impl Default for Config {
@@ -40,8 +47,10 @@ impl Default for Config {
             long_poll: true,
             rate_limits: RateLimits::default(),
             public_base_url: None,
-            demo_dir: PathBuf::from(crate::demo::DEFAULT_DIST_DIR),
             clock: Arc::new(SystemClock),
+            connection_limits: ConnectionLimits::default(),
+            retention: Duration::from_secs(30 * 24 * 3600),
+            purge_interval: Duration::from_secs(60),
         }
     }
 }
@@ -88,8 +97,8 @@ impl Default for TenantSettings {
     }
 }
 
-/// Per-user limits on push challenges (push-fatigue protection). A challenge refused by a
-/// limit gets `rate_limited` (HTTP 429).
+/// Per-user limits on push challenges (push-fatigue protection) and on nonces (a nonce
+/// flood). A request refused by a limit gets `rate_limited` (HTTP 429).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// Most challenges open (unanswered, unexpired) at once for one user.
@@ -100,6 +109,17 @@ pub struct RateLimits {
     pub window: Duration,
     /// After an "it wasn't me" decline, no new challenge for the user for this long.
     pub not_me_cooldown: Duration,
+    /// Most unused nonces (3.4a, and 3.6a apart) one address may hold for one key. Beyond
+    /// it, new nonces are refused; issued ones are never evicted.
+    pub max_live_nonces_per_address: u32,
+    /// Most unused nonces of one purpose all addresses together may hold for one key.
+    pub max_live_nonces_per_key: u32,
+    /// Nonces (3.4a and 3.6a, all keys) one address may ask for per second, with bursts of
+    /// twice that.
+    pub nonces_per_address_per_second: u32,
+    /// Most open actions (tracked in the last 10 minutes, still waiting for a challenge) per
+    /// tenant; `u32::MAX`: no cap.
+    pub max_open_actions: u32,
 }
 
 impl RateLimits {
@@ -110,6 +130,10 @@ impl RateLimits {
             max_recent_challenges: u32::MAX,
             window: Duration::from_secs(600),
             not_me_cooldown: Duration::ZERO,
+            max_live_nonces_per_address: u32::MAX,
+            max_live_nonces_per_key: u32::MAX,
+            nonces_per_address_per_second: u32::MAX,
+            max_open_actions: u32::MAX,
         }
     }
 }
@@ -121,6 +145,10 @@ impl Default for RateLimits {
             max_recent_challenges: 20,
             window: Duration::from_secs(600),
             not_me_cooldown: Duration::from_secs(300),
+            max_live_nonces_per_address: 8,
+            max_live_nonces_per_key: 64,
+            nonces_per_address_per_second: 20,
+            max_open_actions: 10_000,
         }
     }
 }

@@ -1,8 +1,8 @@
-//! The crate's error type, and its HTTP form (protocol.md section 7).
+//! The crate's error type, and its HTTP form (docs/protocol.md section 7).
 //!
-//! Deviation from protocol.md: besides section 7's ten codes, a storage failure that passes
-//! is 503 `storage_unavailable` with `Retry-After`, and a server fault is 500
-//! `internal_error` (docs/security.md, section 3.10). Both keep the section-7 shape.
+//! Besides the protocol's ten codes, a storage failure that passes is 503
+//! `storage_unavailable` with `Retry-After`, and a server fault is 500 `internal_error`
+//! (docs/protocol.md section 7 lists both). Both keep the section-7 shape.
 
 use axum::Json;
 use axum::http::header::RETRY_AFTER;

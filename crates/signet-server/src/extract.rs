@@ -1,6 +1,8 @@
 //! Request extractors whose every rejection is a section-7 error body: JSON bodies, query
 //! strings, path segments, and the three kinds of credentials.
 
+use std::net::IpAddr;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::AUTHORIZATION;
@@ -12,6 +14,33 @@ use crate::Error;
 use crate::app::AppState;
 use crate::store::Tenant;
 use crate::token::{self, Claims};
+
+/// The network address of the TCP peer, put into each request's extensions by the accept
+/// loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PeerAddress(pub IpAddr);
+
+/// The client's network address: `None` for a request that did not come over a socket
+/// (the router driven in process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClientAddress(pub Option<IpAddr>);
+
+impl ClientAddress {
+    /// The address as stored with a nonce (empty when unknown).
+    pub(crate) fn as_text(self) -> String {
+        self.0.map(|ip| ip.to_string()).unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts.extensions.get::<PeerAddress>().map(|peer| peer.0),
+        ))
+    }
+}
 
 /// The most bytes a request body may have.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -1,10 +1,11 @@
 //! Signet's push server: the Authsignal-compatible device, initiator and server APIs of
-//! `shared/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
+//! `docs/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
 //!
 //! # Starting a server in a test
 //!
-//! [`spawn`] starts a server on `127.0.0.1:0` with a fresh temporary database and a new tenant,
-//! and returns a [`RunningServer`] with everything a client needs:
+//! With the `test-util` feature, `spawn` starts a server on `127.0.0.1:0` with a fresh
+//! temporary database and a new tenant, and returns a [`RunningServer`] with everything a
+//! client needs:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), signet_server::Error> {
@@ -25,10 +26,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`spawn_on`] does the same on a listener of your own; the `signet-server` binary is a thin
-//! command line around it. With the `test-util` feature, `RunningServer::router` hands out the
-//! router it serves, for `tower::ServiceExt::oneshot` (the `server_router` fuzz target), and
-//! `RunningServer::{create_tenant, store}` let tests add a tenant and look behind the API.
+//! [`spawn_on`] does the same on a listener of your own (without `test-util`, `Config::db`
+//! must name the database file: the `signet-server` binary always does). [`spawn_with_routes`] also serves
+//! routes of your own beside `/v1` on the same port, built from what the server knows once it
+//! has started ([`ServerInfo`]): the `signet-server` binary serves the relying-party demo
+//! (crate `signet-demo`) this way with `--demo`. With the `test-util` feature,
+//! `RunningServer::router` hands out the router it serves, for `tower::ServiceExt::oneshot`
+//! (the `server_router` fuzz target), and `RunningServer::{create_tenant, store}` let tests
+//! add a tenant and look behind the API.
 //!
 //! # Layout
 //!
@@ -37,16 +42,18 @@
 //!   `migrations/`); one transaction per state change.
 //! - `notify`: in-process wake-ups for long-poll.
 //! - `token`: HS256 track and access tokens.
-//! - [`demo`]: the relying-party demo page and its backend routes, under `/demo`.
 
 mod api;
 mod app;
 mod config;
-pub mod demo;
+mod connections;
 mod error;
 mod extract;
+pub mod log_sink;
 mod notify;
+mod retention;
 pub mod store;
+mod throttle;
 mod token;
 
 use std::net::SocketAddr;
@@ -59,6 +66,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{Config, RateLimits, TenantSeed, TenantSettings};
+pub use connections::{ConnectionCounts, ConnectionLimits};
 pub use error::Error;
 pub use extract::BODY_LIMIT;
 pub use store::Store;
@@ -87,8 +95,10 @@ pub struct RunningServer {
     requests: Arc<AtomicU64>,
     #[cfg(feature = "test-util")]
     clock: Arc<dyn signet_protocol::clock::Clock>,
+    gate: Arc<connections::Gate>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    #[cfg(feature = "test-util")]
     _temp_dir: Option<tempfile::TempDir>,
     #[cfg(feature = "test-util")]
     router: axum::Router,
@@ -139,6 +149,11 @@ impl RunningServer {
         self.requests.load(Ordering::Relaxed)
     }
 
+    /// How many connections the server holds, and has refused, evicted and timed out.
+    pub fn connection_counts(&self) -> ConnectionCounts {
+        self.gate.counts()
+    }
+
     /// The server's storage, for tests that look behind the API. Only with the `test-util`
     /// feature.
     #[cfg(feature = "test-util")]
@@ -146,12 +161,11 @@ impl RunningServer {
         &self.store
     }
 
-    /// The router this server serves on its socket (the API under `/v1` and the demo under
-    /// `/demo`, on the same store, tenant and clock), to drive in process with
-    /// `tower::ServiceExt::oneshot` without a connection per request. Requests sent this way
-    /// and over [`RunningServer::addr`] see the same data; the demo's backend routes still
-    /// call the API over the socket, as they do in production. Only with the `test-util`
-    /// feature (fuzz targets, tests).
+    /// The router this server serves on its socket (the API under `/v1` and any routes given
+    /// to [`spawn_with_routes`]), to drive in process with `tower::ServiceExt::oneshot`
+    /// without a connection per request. Requests sent this way and over
+    /// [`RunningServer::addr`] see the same data. Only with the `test-util` feature (fuzz
+    /// targets, tests).
     #[cfg(feature = "test-util")]
     pub fn router(&self) -> axum::Router {
         self.router.clone()
@@ -185,7 +199,9 @@ impl Drop for RunningServer {
     }
 }
 
-/// Starts a server on `127.0.0.1:0` (a free loopback port). See the crate docs.
+/// Starts a server on `127.0.0.1:0` (a free loopback port). See the crate docs. Only with the
+/// `test-util` feature (tests, benchmarks, fuzz targets).
+#[cfg(feature = "test-util")]
 pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     spawn_on(listener, config).await
@@ -193,7 +209,47 @@ pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
 
 /// Starts a server on `listener` with `config`, in a background task.
 pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningServer, Error> {
-    // 1. The database: the given file, or one in a temporary folder.
+    spawn_with_routes(listener, config, |_| axum::Router::new()).await
+}
+
+/// What a started server knows that routes served beside it may need (see
+/// [`spawn_with_routes`]). The secret key is redacted in `Debug`.
+#[derive(Clone)]
+pub struct ServerInfo {
+    /// The address the server listens on.
+    pub addr: SocketAddr,
+    /// The public base URL of the API (ends in `/v1`).
+    pub base_url: String,
+    /// The tenant id.
+    pub tenant_id: String,
+    /// The tenant's secret key.
+    pub secret_key: String,
+    /// The tenant's settings.
+    pub tenant_settings: TenantSettings,
+}
+
+impl std::fmt::Debug for ServerInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerInfo")
+            .field("addr", &self.addr)
+            .field("base_url", &self.base_url)
+            .field("tenant_id", &self.tenant_id)
+            .field("tenant_settings", &self.tenant_settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts a server on `listener` with `config`, and serves the routes `extra` makes beside the
+/// API on the same port. `extra` is called once the database and tenant are ready; its routes
+/// must not overlap `/v1` nor set a fallback (the server's 404 answers every other path). They
+/// get the client's address as axum's `ConnectInfo<SocketAddr>`.
+pub async fn spawn_with_routes(
+    listener: TcpListener,
+    config: Config,
+    extra: impl FnOnce(&ServerInfo) -> axum::Router,
+) -> Result<RunningServer, Error> {
+    // 1. The database: the given file, or (test-util) one in a temporary folder.
+    #[cfg(feature = "test-util")]
     let (db_path, temp_dir) = if let Some(path) = &config.db {
         (path.clone(), None)
     } else {
@@ -202,6 +258,13 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
             .tempdir()?;
         (dir.path().join("signet.db"), Some(dir))
     };
+    #[cfg(not(feature = "test-util"))]
+    let db_path = config.db.clone().ok_or_else(|| {
+        Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "no database file given (Config::db); a temporary one needs the test-util feature",
+        ))
+    })?;
     let store = Store::open(&db_path).await?;
     // 2. The tenant.
     let now = config.clock.now_ms();
@@ -224,27 +287,36 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         clock: Arc::clone(&config.clock),
         shutting_down: shutting_down.clone(),
         requests: Arc::clone(&requests),
+        nonce_throttle: Arc::new(throttle::AddressThrottle::new(
+            config.rate_limits.nonces_per_address_per_second,
+        )),
     };
-    let demo = demo::DemoConfig {
-        challenge_lifetime: tenant.settings.challenge_lifetime,
-        dist_dir: config.demo_dir.clone(),
-        ..demo::DemoConfig::for_listener(addr, &base_url, &tenant.id, &tenant.secret_key)
+    let info = ServerInfo {
+        addr,
+        base_url: base_url.clone(),
+        tenant_id: tenant.id.clone(),
+        secret_key: tenant.secret_key.clone(),
+        tenant_settings: tenant.settings,
     };
-    let router = app::router(state).merge(demo::router(demo));
+    let router = app::router(state).merge(extra(&info));
     #[cfg(feature = "test-util")]
     let served = router.clone();
-    let mut stopped = shutting_down;
-    // `into_make_service` shares the router between connections. Passing the `Router` itself
-    // makes axum deep-clone every route's service stack for each connection (about 30 KB
-    // per connection, held as long as it is open: 300 MB for 10,000 parked long-polls).
-    let service = router.into_make_service();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    // One router shared by every connection (a clone is a reference count): building it per
+    // connection costs about 30 KB each, held while the connection is open.
+    let gate = Arc::new(connections::Gate::new(config.connection_limits));
+    let task = tokio::spawn(connections::serve(
+        listener,
+        router,
+        Arc::clone(&gate),
+        shutting_down,
+    ));
+    tokio::spawn(retention::purge_task(
+        store.clone(),
+        Arc::clone(&config.clock),
+        config.retention,
+        config.purge_interval,
+        stop.subscribe(),
+    ));
     tracing::info!(%addr, tenant_id = %tenant.id, "signet-server listening");
     Ok(RunningServer {
         base_url,
@@ -258,8 +330,10 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<RunningSe
         requests,
         #[cfg(feature = "test-util")]
         clock: config.clock,
+        gate,
         stop: Some(stop),
         task: Some(task),
+        #[cfg(feature = "test-util")]
         _temp_dir: temp_dir,
         #[cfg(feature = "test-util")]
         router: served,

@@ -1,12 +1,17 @@
-//! The `signet-server` binary: starts the push server and prints what a tester needs.
+//! The `signet-server` binary: starts the push server and prints what a tester needs; with
+//! `--demo`, also serves the relying-party demo page (crate `signet-demo`) on the same port.
 
-use std::net::SocketAddr;
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use signet_server::{Config, RateLimits, TenantSeed, TenantSettings};
+use clap::builder::FalseyValueParser;
+use signet_demo::{DemoConfig, RateLimit};
+use signet_server::{Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings};
+use url::Url;
 
 /// Signet's push server: an Authsignal-compatible API over SQLite.
 #[derive(Debug, Parser)]
@@ -21,9 +26,14 @@ struct Args {
     /// The tenant id (default: the stored tenant, or a new random one).
     #[arg(long, env = "SIGNET_TENANT_ID")]
     tenant_id: Option<String>,
-    /// The tenant's secret key (default: the stored one, or a new random one).
+    /// The tenant's secret key (default: the stored one, or a new random one). For tests: a
+    /// key on the command line is visible to every user of the host (`ps`); use
+    /// `SIGNET_SECRET_KEY` or `--secret-key-file` instead.
     #[arg(long, env = "SIGNET_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// A file holding the tenant's secret key (its first line).
+    #[arg(long, env = "SIGNET_SECRET_KEY_FILE", conflicts_with = "secret_key")]
+    secret_key_file: Option<PathBuf>,
     /// The public base URL to print (default: http://<listen>/v1).
     #[arg(long, env = "SIGNET_BASE_URL")]
     base_url: Option<String>,
@@ -48,9 +58,34 @@ struct Args {
     /// Seconds without new challenges after an "it wasn't me" decline.
     #[arg(long, env = "SIGNET_NOT_ME_COOLDOWN_SECONDS", default_value_t = 300)]
     not_me_cooldown_seconds: u64,
-    /// The built demo page served at /demo/ (`npm ci && npm run build` in crates/signet-server/demo).
-    #[arg(long, env = "SIGNET_DEMO_DIR", default_value = signet_server::demo::DEFAULT_DIST_DIR)]
-    demo_dir: PathBuf,
+    /// Seconds a client has to send a whole request head.
+    #[arg(long, env = "SIGNET_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    header_timeout_seconds: u64,
+    /// Seconds a keep-alive connection may wait for its next request.
+    #[arg(long, env = "SIGNET_IDLE_TIMEOUT_SECONDS", default_value_t = 75)]
+    idle_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "SIGNET_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
+    body_timeout_seconds: u64,
+    /// Most connections held at once (default: the open-files limit less an eighth).
+    #[arg(long, env = "SIGNET_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Days actions (and their challenges) are kept.
+    #[arg(long, env = "SIGNET_RETENTION_DAYS", default_value_t = 30)]
+    retention_days: u64,
+    /// Most open actions (tracked in the last 10 minutes, waiting for a challenge) per tenant.
+    #[arg(long, env = "SIGNET_MAX_OPEN_ACTIONS", default_value_t = 10_000)]
+    max_open_actions: u32,
+    /// Most connections held at once from one IP address.
+    #[arg(
+        long,
+        env = "SIGNET_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 512
+    )]
+    max_connections_per_address: usize,
+    /// The relying-party demo page.
+    #[command(flatten)]
+    demo: DemoArgs,
 }
 
 #[tokio::main]
@@ -60,14 +95,39 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        // A log that cannot be written never fails a request or the server.
+        .with_writer(signet_server::log_sink::SafeStderr)
+        .log_internal_errors(false)
         .init();
     let args = Args::parse();
+    let secret_key = match (&args.secret_key, &args.secret_key_file) {
+        (Some(key), _) => Some(key.clone()),
+        (None, Some(file)) => Some(read_secret_key(file)?),
+        (None, None) => None,
+    };
+    let key_given = secret_key.is_some();
+    // 1. The demo hands out enrollment links for any user: never on an open port by accident.
+    if args.demo.demo && !args.demo.demo_public && !args.listen.ip().to_canonical().is_loopback() {
+        anyhow::bail!(
+            "refusing to serve the demo on {listen}: it is not a loopback address, and anyone \
+             who can reach the demo can enroll a device for any user of the tenant. Listen on \
+             127.0.0.1 (or ::1), or add --demo-public (SIGNET_DEMO_PUBLIC=1) if everyone who \
+             can reach this port may do that.",
+            listen = args.listen
+        );
+    }
+    let demo = args.demo.demo.then(|| DemoSettings {
+        dist_dir: args.demo.demo_dir.clone(),
+        rate_limit: RateLimit {
+            requests: args.demo.demo_requests_per_minute,
+            window: Duration::from_secs(60),
+        },
+    });
     let config = Config {
         db: Some(args.db.clone()),
         tenant: TenantSeed {
             id: args.tenant_id,
-            secret_key: args.secret_key,
+            secret_key,
         },
         tenant_settings: TenantSettings {
             number_matching: args.number_matching,
@@ -79,34 +139,139 @@ async fn main() -> anyhow::Result<()> {
             max_open_challenges: args.max_open_challenges,
             max_recent_challenges: args.max_recent_challenges,
             not_me_cooldown: Duration::from_secs(args.not_me_cooldown_seconds),
+            max_open_actions: args.max_open_actions,
             ..RateLimits::default()
         },
         public_base_url: args.base_url,
-        demo_dir: args.demo_dir,
+        retention: Duration::from_secs(args.retention_days.saturating_mul(24 * 3600)),
+        connection_limits: ConnectionLimits {
+            header_timeout: Duration::from_secs(args.header_timeout_seconds),
+            idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
+            body_timeout: Duration::from_secs(args.body_timeout_seconds),
+            max_connections: args.max_connections,
+            max_connections_per_address: args.max_connections_per_address,
+        },
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let server = signet_server::spawn_on(listener, config)
-        .await
-        .with_context(|| format!("cannot start with database {}", args.db.display()))?;
-    println!(
+    // 2. The server, with the demo's routes beside the API when asked for.
+    let server = signet_server::spawn_with_routes(listener, config, |info| match &demo {
+        Some(settings) => signet_demo::router(settings.config(info)),
+        None => axum::Router::new(),
+    })
+    .await
+    .with_context(|| format!("cannot start with database {}", args.db.display()))?;
+    let demo_page = if demo.is_some() {
+        if args.demo.demo_public {
+            tracing::warn!(
+                listen = %args.listen,
+                "the demo is public: anyone who can reach this port can enroll a device for any \
+                 user of this tenant and send push prompts to that user's devices"
+            );
+        }
+        listener_url(server.addr, "/demo/").to_string()
+    } else {
+        "off (start with --demo to serve it)".to_owned()
+    };
+    // The whole secret key is shown once, when this start made it; later only its first
+    // characters (enough to tell keys apart). A failing stdout does not stop the server.
+    let key_shown = if server.tenant_created && !key_given {
+        server.secret_key.clone()
+    } else {
+        key_prefix(&server.secret_key)
+    };
+    let _ = writeln!(
+        std::io::stdout(),
         "signet-server is running{}\n  base URL:   {}\n  tenant id:  {}\n  secret key: {}\n  database:   {}\n  demo page:  {}\nPress Ctrl-C to stop.",
         if server.tenant_created {
-            " (new tenant created)"
+            " (new tenant created; keep the secret key, it is not shown in full again)"
         } else {
             ""
         },
         server.base_url,
         server.tenant_id,
-        server.secret_key,
+        key_shown,
         server.db_path.display(),
-        signet_server::demo::page_url(server.addr),
+        demo_page,
     );
+    let _ = std::io::stdout().flush();
     stop_signal().await?;
     server.shutdown().await?;
     Ok(())
+}
+
+/// The first characters of a secret key, then an ellipsis.
+fn key_prefix(key: &str) -> String {
+    let shown: String = key.chars().take((key.chars().count() / 4).min(7)).collect();
+    format!("{shown}… (shown in full only when created)")
+}
+
+/// The first line of a secret key file, without surrounding whitespace.
+fn read_secret_key(file: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the secret key file {}", file.display()))?;
+    let key = text.lines().next().unwrap_or_default().trim().to_owned();
+    anyhow::ensure!(
+        !key.is_empty(),
+        "the secret key file {} is empty",
+        file.display()
+    );
+    Ok(key)
+}
+
+/// The demo's options.
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Serve the relying-party demo page at /demo/. It lets anyone who reaches it enroll a
+    /// device for any user of the tenant, so it is served on a loopback listener only
+    /// (see --demo-public).
+    #[arg(long, env = "SIGNET_DEMO", value_parser = FalseyValueParser::new())]
+    demo: bool,
+    /// Serve the demo on a listener that is not loopback too (e.g. 0.0.0.0 for real phones on
+    /// your network): anyone who reaches the port can then enroll a device for any user.
+    #[arg(long, env = "SIGNET_DEMO_PUBLIC", requires = "demo", value_parser = FalseyValueParser::new())]
+    demo_public: bool,
+    /// The built demo page (`npm ci && npm run build` in crates/signet-demo/page).
+    #[arg(long, env = "SIGNET_DEMO_DIR", default_value = signet_demo::DEFAULT_DIST_DIR)]
+    demo_dir: PathBuf,
+    /// Most requests to the demo's backend per client address per minute.
+    #[arg(long, env = "SIGNET_DEMO_REQUESTS_PER_MINUTE", default_value_t = RateLimit::default().requests)]
+    demo_requests_per_minute: u32,
+}
+
+/// What the demo needs from the command line.
+struct DemoSettings {
+    dist_dir: PathBuf,
+    rate_limit: RateLimit,
+}
+
+impl DemoSettings {
+    /// The demo's configuration for a started server: the demo backend calls the API on the
+    /// server's own port (loopback when it listens on all interfaces); enrollment links carry
+    /// the public base URL devices use.
+    fn config(&self, info: &ServerInfo) -> DemoConfig {
+        let api_base_url = listener_url(info.addr, "/v1");
+        DemoConfig {
+            public_base_url: Url::parse(&info.base_url).unwrap_or_else(|_| api_base_url.clone()),
+            challenge_lifetime: info.tenant_settings.challenge_lifetime,
+            dist_dir: self.dist_dir.clone(),
+            rate_limit: self.rate_limit,
+            ..DemoConfig::new(api_base_url, &info.tenant_id, &info.secret_key)
+        }
+    }
+}
+
+/// `http://<addr><path>`, with an unspecified address (`0.0.0.0`, `::`) replaced by loopback.
+fn listener_url(addr: SocketAddr, path: &str) -> Url {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let text = format!("http://{}{path}", SocketAddr::new(ip, addr.port()));
+    Url::parse(&text).expect("a socket address and an absolute path make a valid http URL")
 }
 
 /// Waits for Ctrl-C, or SIGTERM on Unix (what `kill` and service managers send).

@@ -158,7 +158,35 @@ pub struct NewAction {
     pub custom: Option<Value>,
     /// Whether its challenges use number matching.
     pub number_matching: bool,
+    /// Most open actions (waiting for a challenge, created after `since`) the tenant may
+    /// have; `None`: no cap. A new action beyond it is refused with `rate_limited`.
+    pub open_cap: Option<OpenActionsCap>,
 }
+
+/// The cap on a tenant's open actions.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenActionsCap {
+    /// Most open actions.
+    pub max: u32,
+    /// Actions created before this (Unix ms) no longer count (their tokens have expired).
+    pub since: i64,
+}
+
+/// How many rows one purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Expired nonces.
+    pub nonces: u64,
+    /// Challenges expired for longer than the grace period.
+    pub challenges: u64,
+    /// Actions older than the retention.
+    pub actions: u64,
+    /// Records of expired enrollment tokens.
+    pub enrollment_tokens: u64,
+}
+
+/// Most rows one purge statement deletes: the writer is held for one short batch at a time.
+pub const PURGE_BATCH: u32 = 1000;
 
 #[derive(sqlx::FromRow)]
 struct ActionRow {
@@ -276,6 +304,25 @@ pub struct Answer<'a> {
     pub decline_reason: Option<DeclineReason>,
 }
 
+/// A nonce to store (3.4a, 3.6a).
+#[derive(Debug, Clone, Copy)]
+pub struct NewNonce<'a> {
+    /// The authenticator it is for.
+    pub authenticator_id: &'a str,
+    /// Why it is issued.
+    pub purpose: NoncePurpose,
+    /// The message the device signs.
+    pub message: &'a str,
+    /// The `challengeId` of a 3.6a nonce.
+    pub update_id: Option<&'a str>,
+    /// The network address it is issued to (empty when unknown).
+    pub client_address: &'a str,
+    /// When it expires.
+    pub expires_at: i64,
+    /// Now.
+    pub now: i64,
+}
+
 /// Why a nonce was issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoncePurpose {
@@ -369,7 +416,7 @@ impl Lease<'_> {
     /// the connection is closed instead: after a failed commit SQLite may keep its
     /// transaction open, and every later `begin` on it would become a savepoint whose
     /// `commit` only releases the savepoint, so later writes would be acknowledged and never
-    /// committed (security request 3). Closing it rolls back whatever it still holds; the
+    /// committed. Closing it rolls back whatever it still holds; the
     /// next lease of the slot opens a fresh one.
     fn settle<T, E: Into<Error>>(self, result: Result<T, E>) -> Result<T, Error> {
         let Lease { mut slot, conn } = self;
@@ -404,11 +451,7 @@ impl Store {
     /// Opens (creating it and its folder if needed) the SQLite database at `path` and brings
     /// its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, Error> {
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent)?;
-        }
+        private_files(path)?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
@@ -732,35 +775,104 @@ impl Store {
         db.settle(result)
     }
 
+    // ----- retention -----
+
+    /// Deletes, in batches of at most [`PURGE_BATCH`] rows per statement (each its own short
+    /// write), expired nonces and enrollment-token records, challenges that expired before
+    /// `challenges_before`, and actions created before `actions_before` with their
+    /// challenges.
+    pub async fn purge(
+        &self,
+        now: i64,
+        challenges_before: i64,
+        actions_before: i64,
+    ) -> Result<Purged, Error> {
+        let statements = [
+            "DELETE FROM nonces WHERE rowid IN
+             (SELECT rowid FROM nonces WHERE expires_at <= ? LIMIT ?)",
+            "DELETE FROM enrollment_tokens WHERE rowid IN
+             (SELECT rowid FROM enrollment_tokens WHERE expires_at <= ? LIMIT ?)",
+            "DELETE FROM challenges WHERE rowid IN
+             (SELECT rowid FROM challenges WHERE expires_at <= ? LIMIT ?)",
+            "DELETE FROM challenges WHERE rowid IN
+             (SELECT c.rowid FROM actions a JOIN challenges c
+              ON c.tenant_id = a.tenant_id AND c.idempotency_key = a.idempotency_key
+              WHERE a.created_at <= ? LIMIT ?)",
+            "DELETE FROM actions WHERE rowid IN
+             (SELECT rowid FROM actions WHERE created_at <= ? LIMIT ?)",
+        ];
+        let bounds = [now, now, challenges_before, actions_before, actions_before];
+        let mut counts = [0_u64; 5];
+        for ((statement, bound), count) in statements.iter().zip(bounds).zip(&mut counts) {
+            loop {
+                let mut db = self.writer.acquire().await?;
+                let result = sqlx::query(statement)
+                    .bind(bound)
+                    .bind(PURGE_BATCH)
+                    .execute(&mut db.conn)
+                    .await;
+                let deleted = db.settle(result)?.rows_affected();
+                *count += deleted;
+                if deleted < u64::from(PURGE_BATCH) {
+                    break;
+                }
+                // Let requests waiting for the writer go first.
+                tokio::task::yield_now().await;
+            }
+        }
+        Ok(Purged {
+            nonces: counts[0],
+            enrollment_tokens: counts[1],
+            challenges: counts[2] + counts[3],
+            actions: counts[4],
+        })
+    }
+
     // ----- nonces -----
 
-    /// Stores a single-use nonce for an authenticator, and drops its expired ones.
-    pub async fn add_nonce(
-        &self,
-        authenticator_id: &str,
-        purpose: NoncePurpose,
-        message: &str,
-        update_id: Option<&str>,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<(), Error> {
+    /// Stores a single-use nonce for an authenticator, issued to `nonce.client_address`, and
+    /// drops its expired ones. Refused with `rate_limited` (nothing stored) when that address
+    /// already holds `limits.max_live_nonces_per_address` live nonces of this purpose for the
+    /// authenticator, or all addresses together `limits.max_live_nonces_per_key`: older nonces
+    /// are never evicted, so the device's own stay usable.
+    pub async fn add_nonce(&self, nonce: &NewNonce<'_>, limits: &RateLimits) -> Result<(), Error> {
         let mut db = self.writer.acquire().await?;
-        // Two statements without a transaction: dropping the expired nonces is only cleanup.
+        // One writer connection: the count and the insert cannot race another add_nonce.
         let result = async {
             sqlx::query("DELETE FROM nonces WHERE authenticator_id = ? AND expires_at <= ?")
-                .bind(authenticator_id)
-                .bind(now)
+                .bind(nonce.authenticator_id)
+                .bind(nonce.now)
                 .execute(&mut db.conn)
                 .await?;
-            sqlx::query(
-                "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at)
-             VALUES (?, ?, ?, ?, ?)",
+            let (from_address, in_all): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(client_address = ?), 0), COUNT(*) FROM nonces
+                 WHERE authenticator_id = ? AND purpose = ?",
             )
-            .bind(message)
-            .bind(authenticator_id)
-            .bind(purpose.as_str())
-            .bind(update_id)
-            .bind(expires_at)
+            .bind(nonce.client_address)
+            .bind(nonce.authenticator_id)
+            .bind(nonce.purpose.as_str())
+            .fetch_one(&mut db.conn)
+            .await?;
+            if from_address >= i64::from(limits.max_live_nonces_per_address) {
+                return Err(Error::RateLimited {
+                    reason: "too many unused nonces for this key from this address; use one or wait for them to expire",
+                });
+            }
+            if in_all >= i64::from(limits.max_live_nonces_per_key) {
+                return Err(Error::RateLimited {
+                    reason: "too many unused nonces for this key; use one or wait for them to expire",
+                });
+            }
+            sqlx::query(
+                "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at, client_address)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(nonce.message)
+            .bind(nonce.authenticator_id)
+            .bind(nonce.purpose.as_str())
+            .bind(nonce.update_id)
+            .bind(nonce.expires_at)
+            .bind(nonce.client_address)
             .execute(&mut db.conn)
             .await?;
             Ok::<_, Error>(())
@@ -769,21 +881,26 @@ impl Store {
         db.settle(result)
     }
 
-    /// The unexpired nonces of an authenticator for a purpose, newest first.
+    /// The unexpired nonces of an authenticator for a purpose issued to `client_address`,
+    /// newest first (at most `limit`).
     pub async fn live_nonces(
         &self,
         authenticator_id: &str,
         purpose: NoncePurpose,
+        client_address: &str,
+        limit: u32,
         now: i64,
     ) -> Result<Vec<String>, Error> {
         let mut db = self.reader.acquire().await?;
         let result = sqlx::query_scalar(
             "SELECT message FROM nonces WHERE authenticator_id = ? AND purpose = ?
-             AND expires_at > ? ORDER BY expires_at DESC LIMIT 16",
+             AND client_address = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT ?",
         )
         .bind(authenticator_id)
         .bind(purpose.as_str())
+        .bind(client_address)
         .bind(now)
+        .bind(limit)
         .fetch_all(&mut db.conn)
         .await;
         db.settle(result)
@@ -831,6 +948,33 @@ impl Store {
             // RETURNING row, so the error of an autocommit that fails after it (a read-only
             // disk) would be lost, and the write acknowledged but never stored.
             let mut tx = db.conn.begin().await?;
+            // 0. The tenant's cap on open actions (a retry of an existing key passes).
+            if let Some(cap) = new.open_cap {
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = ? AND state = ?
+                     AND created_at > ? LIMIT ?)",
+                )
+                .bind(tenant_id)
+                .bind(ActionState::ChallengeRequired.as_str())
+                .bind(cap.since)
+                .bind(cap.max)
+                .fetch_one(&mut *tx)
+                .await?;
+                if open >= i64::from(cap.max) {
+                    let exists: Option<i64> = sqlx::query_scalar(
+                        "SELECT 1 FROM actions WHERE tenant_id = ? AND idempotency_key = ?",
+                    )
+                    .bind(tenant_id)
+                    .bind(&new.idempotency_key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if exists.is_none() {
+                        return Err(Error::RateLimited {
+                            reason: "too many open actions for this tenant; finish or let some expire first",
+                        });
+                    }
+                }
+            }
             // 1. A new action, unless one with this idempotency key exists.
             let inserted = sqlx::query_as::<_, ActionRow>(
                 "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
@@ -943,6 +1087,27 @@ impl Store {
     }
 
     // ----- challenges -----
+
+    /// Expires the user's open (unanswered, unexpired) challenges now; returns how many.
+    pub async fn expire_open_challenges(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<u64, Error> {
+        let mut db = self.writer.acquire().await?;
+        let result = sqlx::query(
+            "UPDATE challenges SET expires_at = ? WHERE tenant_id = ? AND user_id = ?
+             AND answered_at IS NULL AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut db.conn)
+        .await;
+        Ok(db.settle(result)?.rows_affected())
+    }
 
     /// Creates a push challenge for an action, unless a per-user limit refuses it.
     pub async fn create_challenge(
@@ -1232,4 +1397,38 @@ impl TenantRow {
 /// A new random id (UUID v4 text).
 pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// Creates the database's folder (owner only, 0700, when it creates it) and the database file
+/// (owner only, 0600); an existing database file, WAL and shared-memory file are made owner
+/// only too. SQLite gives its WAL and shared-memory files the database file's mode.
+fn private_files(path: &Path) -> Result<(), Error> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(parent)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = std::path::PathBuf::from(file);
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
 }

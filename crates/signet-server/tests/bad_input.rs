@@ -1,4 +1,4 @@
-//! Bad input gets the error shape of protocol.md section 7 with the right status, never a 500,
+//! Bad input gets the error shape of docs/protocol.md section 7 with the right status, never a 500,
 //! and changes nothing.
 
 mod common;

@@ -107,3 +107,68 @@ async fn after_it_wasnt_me_a_storm_gets_nothing_through_until_the_cool_down_ends
         next.as_str()
     );
 }
+
+#[tokio::test]
+async fn five_pushes_by_someone_else_lock_the_user_out_without_the_supersede_flag() {
+    let h = Harness::start().await;
+    let device = h.enrolled_device("victim").await;
+    // 1. An attacker who knows the user id makes the relying party push five times.
+    for _ in 0..RateLimits::default().max_open_challenges {
+        let (token, _) = h.sign_in("victim", json!({})).await;
+        h.challenge(&token).await;
+    }
+    // 2. The victim's own sign-in is refused: the fatigue limit works as a lockout.
+    let (token, _) = h.sign_in("victim", json!({})).await;
+    h.start_challenge(&token, json!({"action": "signIn"}))
+        .await
+        .error(429, "rate_limited");
+    drop(device);
+}
+
+#[tokio::test]
+async fn a_sign_in_tracked_with_supersede_open_challenges_expires_the_older_ones_and_gets_through()
+{
+    let h = Harness::start().await;
+    let device = h.enrolled_device("victim").await;
+    let mut older = Vec::new();
+    for _ in 0..RateLimits::default().max_open_challenges {
+        let (token, _) = h.sign_in("victim", json!({})).await;
+        older.push((token.clone(), h.challenge(&token).await));
+    }
+    // 1. The relying party's backend tracks the real sign-in with the extension.
+    let (token, _) = h
+        .sign_in("victim", json!({"supersedeOpenChallenges": true}))
+        .await;
+    let challenge_id = h.challenge(&token).await;
+    // 2. The device sees only the newest challenge; the older ones are expired.
+    let pending = device.fetch(&h.api, None).await.ok();
+    assert_eq!(pending["challengeId"], challenge_id.as_str());
+    let (old_token, old_id) = &older[0];
+    device
+        .answer(&h.api, old_id, true, json!({}))
+        .await
+        .error(410, "challenge_expired");
+    assert_eq!(h.verify(old_token, old_id).await.ok()["isVerified"], false);
+    // 3. The newest is answered as usual.
+    device
+        .answer(&h.api, &challenge_id, true, json!({}))
+        .await
+        .ok();
+    assert_eq!(
+        h.verify(&token, &challenge_id).await.ok()["isVerified"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn supersede_open_challenges_leaves_other_users_challenges_open() {
+    let h = Harness::start().await;
+    let other = h.enrolled_device("other").await;
+    h.enrolled_device("victim").await;
+    let (token, _) = h.sign_in("other", json!({})).await;
+    let other_challenge = h.challenge(&token).await;
+    h.sign_in("victim", json!({"supersedeOpenChallenges": true}))
+        .await;
+    let pending = other.fetch(&h.api, None).await.ok();
+    assert_eq!(pending["challengeId"], other_challenge.as_str());
+}

@@ -1,4 +1,5 @@
-// Typed wrappers around the app's Tauri commands and events (/work/notes/app-api.md).
+// Typed wrappers around the app's Tauri commands (src-tauri/src/commands.rs) and events
+// (src-tauri/src/events.rs).
 // The only file that calls `invoke` or `listen`: the UI never talks to a server, only to the
 // Rust shell.
 import { invoke } from "@tauri-apps/api/core";

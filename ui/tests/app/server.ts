@@ -1,6 +1,6 @@
 // A real signet-server for the app's end-to-end tests (the built binary, a temporary
 // database, a free loopback port), and a relying party that drives it through its HTTP API
-// (protocol.md sections 4 and 5) the way a website's backend and page would.
+// (docs/protocol.md sections 4 and 5) the way a website's backend and page would.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,7 +34,7 @@ export class Server {
     const secretKey = randomBytes(16).toString("hex");
     const child = spawn(
       process.env.SIGNET_SERVER ?? join(targetDir, "debug/signet-server"),
-      ["--db", join(dir, "signet.db"), "--listen", `127.0.0.1:${port}`, "--tenant-id", tenantId, "--secret-key", secretKey],
+      ["--db", join(dir, "signet.db"), "--listen", `127.0.0.1:${port}`, "--tenant-id", tenantId, "--secret-key", secretKey, "--demo"],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
     const server = new Server(`http://127.0.0.1:${port}/v1`, tenantId, secretKey, child, dir);

@@ -1,6 +1,7 @@
 // A stand-in for the Rust shell's commands, run inside the page by the harness (serialised with
 // toString(), so it is self-contained: everything it knows comes from `fixture`, which it also
-// uses as its state). It follows /work/notes/app-api.md.
+// uses as its state). It follows the shell's commands and events in src-tauri/src/commands.rs
+// and src-tauri/src/events.rs.
 import type {
   Account,
   AppError,

@@ -17,8 +17,8 @@ use std::time::Duration;
 use signet_protocol::clock::{Clock, SystemClock};
 use signet_protocol::{
     AddCredentialRequest, AnswerChallengeRequest, DeclineReason, DevicePlatform, EnrollmentLink,
-    ErrorCode, RemoveCredentialRequest, UpdateCredentialRequest, UpdateCredentialResponse,
-    time_window_message,
+    ErrorCode, PendingChallengeResponse, RemoveCredentialRequest, UpdateCredentialRequest,
+    UpdateCredentialResponse, time_window_message,
 };
 use tokio::sync::{Notify, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
@@ -35,6 +35,10 @@ use crate::accounts::{Account, AccountId, AccountStore};
 use crate::client::{Client, ClientOptions};
 use crate::history::{History, HistoryEntry, Outcome};
 use crate::keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription};
+
+/// How often a signed 3.4b (nonce, signature, fetch) is tried before the unsigned answer
+/// is used.
+const SIGNED_FETCH_ATTEMPTS: u32 = 3;
 
 /// Everything an [`Engine`] is built from.
 #[derive(Debug, Clone)]
@@ -347,21 +351,35 @@ impl Engine {
         let wire = client
             .pending_challenge(&account.public_key, None, wait)
             .await?;
-        let Some(id) = wire.challenge_id.filter(|id| !id.is_empty()) else {
+        let Some(id) = wire.challenge_id.clone().filter(|id| !id.is_empty()) else {
             return Ok(Fetched::Nothing);
         };
+        let unsigned = wire;
         // 2. One already shown or answered: nothing more to ask.
         if lock(&self.pending).knows(&id) {
             return Ok(Fetched::Known);
         }
-        // 3. A new one: 3.4a nonce, its signature by the account's key, 3.4b signed.
-        let nonce = client.challenge_nonce(&account.public_key).await?;
-        let keys = Arc::clone(&self.keys);
-        let alias = account.key_alias.clone();
-        let signature = blocking(move || keys.sign(&alias, nonce.message.as_bytes())).await?;
-        let wire = client
-            .pending_challenge(&account.public_key, Some(&signature), None)
-            .await?;
+        // 3. A new one: 3.4a nonce, its signature by the account's key, 3.4b signed, tried
+        //    a few times; when the server keeps refusing (e.g. a flood of nonces for this key
+        //    from elsewhere), the unsigned answer (without `custom`) is shown instead, as
+        //    Authsignal's SDKs show what the unsigned fetch returned.
+        let mut signed = None;
+        for attempt in 1..=SIGNED_FETCH_ATTEMPTS {
+            match self.fetch_signed(&client, account).await {
+                Ok(answer) => {
+                    signed = Some(answer);
+                    break;
+                }
+                Err(error @ (Error::Server { .. } | Error::Network { .. } | Error::Timeout)) => {
+                    tracing::warn!(attempt, %error, "signed challenge fetch failed");
+                    if attempt < SIGNED_FETCH_ATTEMPTS {
+                        tokio::time::sleep(Duration::from_millis(200) * attempt).await;
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        let wire = signed.unwrap_or(unsigned);
         // 4. Parsed once; new, known, or nothing (answered meanwhile).
         let now = self.clock.now_seconds();
         let Some(challenge) = Challenge::from_wire(&account.id, wire, now) else {
@@ -375,6 +393,21 @@ impl Engine {
         } else {
             Ok(Fetched::Nothing)
         }
+    }
+
+    /// 3.4a nonce, its signature by the account's key, 3.4b signed.
+    async fn fetch_signed(
+        &self,
+        client: &Client,
+        account: &Account,
+    ) -> Result<PendingChallengeResponse, Error> {
+        let nonce = client.challenge_nonce(&account.public_key).await?;
+        let keys = Arc::clone(&self.keys);
+        let alias = account.key_alias.clone();
+        let signature = blocking(move || keys.sign(&alias, nonce.message.as_bytes())).await?;
+        client
+            .pending_challenge(&account.public_key, Some(&signature), None)
+            .await
     }
 
     /// Asks the server once, without waiting, whether a challenge is pending for an account

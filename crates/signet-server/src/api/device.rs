@@ -18,9 +18,9 @@ use super::{
 use crate::Error;
 use crate::app::AppState;
 use crate::config::duration_ms;
-use crate::extract::{ApiJson, ApiQuery, BearerToken, TenantAuth};
+use crate::extract::{ApiJson, ApiQuery, BearerToken, ClientAddress, TenantAuth};
 use crate::notify::Topic;
-use crate::store::{Answer, Authenticator, NewAuthenticator, NoncePurpose, new_id};
+use crate::store::{Answer, Authenticator, NewAuthenticator, NewNonce, NoncePurpose, new_id};
 use crate::token::{SCOPE_ADD_AUTHENTICATORS, TokenKind};
 
 /// A nonce's lifetime (protocol section 6): 5 minutes.
@@ -31,6 +31,16 @@ const SIGNATURE_HEADER: &str = "x-authsignal-signature";
 
 /// Longest accepted device name or push token.
 const MAX_TEXT: usize = 1024;
+
+/// Refuses a nonce (3.4a, 3.6a) to an address that asks for them faster than the limit.
+fn throttle_nonces(state: &AppState, client: ClientAddress) -> Result<(), Error> {
+    match client.0 {
+        Some(address) if !state.nonce_throttle.allow(address) => Err(Error::RateLimited {
+            reason: "too many nonces asked for from this address; slow down",
+        }),
+        _ => Ok(()),
+    }
+}
 
 fn credential_response(authenticator: &Authenticator) -> CredentialResponse {
     CredentialResponse {
@@ -146,9 +156,11 @@ pub(crate) async fn remove_credential(
 /// 3.4a `POST .../push/challenge/sign?publicKey=Q(PK)`: a single-use nonce.
 pub(crate) async fn challenge_nonce(
     State(state): State<AppState>,
+    client: ClientAddress,
     TenantAuth(tenant): TenantAuth,
     ApiQuery(query): ApiQuery<PublicKeyQuery>,
 ) -> Result<Json<NonceResponse>, Error> {
+    throttle_nonces(&state, client)?;
     let key = public_key_from_query(&query.public_key)?;
     let authenticator = live_authenticator(&state, &tenant, &key).await?;
     let now = state.now();
@@ -156,12 +168,16 @@ pub(crate) async fn challenge_nonce(
     state
         .store
         .add_nonce(
-            &authenticator.id,
-            NoncePurpose::Challenge,
-            &message,
-            None,
-            now.saturating_add(NONCE_LIFETIME_MS),
-            now,
+            &NewNonce {
+                authenticator_id: &authenticator.id,
+                purpose: NoncePurpose::Challenge,
+                message: &message,
+                update_id: None,
+                client_address: &client.as_text(),
+                expires_at: now.saturating_add(NONCE_LIFETIME_MS),
+                now,
+            },
+            &state.rate_limits,
         )
         .await?;
     Ok(Json(NonceResponse { message }))
@@ -172,6 +188,7 @@ pub(crate) async fn challenge_nonce(
 /// (8.2) it holds until a challenge is pending or the wait ends.
 pub(crate) async fn pending_challenge(
     State(state): State<AppState>,
+    client: ClientAddress,
     TenantAuth(tenant): TenantAuth,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<PublicKeyQuery>,
@@ -195,13 +212,19 @@ pub(crate) async fn pending_challenge(
             let now = state.now();
             let nonces = state
                 .store
-                .live_nonces(&authenticator.id, NoncePurpose::Challenge, now)
+                .live_nonces(
+                    &authenticator.id,
+                    NoncePurpose::Challenge,
+                    &client.as_text(),
+                    state.rate_limits.max_live_nonces_per_address.min(64),
+                    now,
+                )
                 .await?;
             let nonce = nonces
                 .iter()
                 .find(|nonce| key.verify(nonce, &signature).is_ok())
                 .ok_or(Error::InvalidSignature {
-                    reason: "the signature is not over a live nonce of this key",
+                    reason: "the signature is not over a live nonce this key was issued at this address",
                 })?;
             if !state.store.consume_nonce(nonce, now).await? {
                 return Err(Error::InvalidSignature {
@@ -315,9 +338,11 @@ pub(crate) async fn answer_challenge(
 /// 3.6a `POST .../push/sign?publicKey=Q(PK)`: a nonce for updating the credential.
 pub(crate) async fn update_nonce(
     State(state): State<AppState>,
+    client: ClientAddress,
     TenantAuth(tenant): TenantAuth,
     ApiQuery(query): ApiQuery<PublicKeyQuery>,
 ) -> Result<Json<UpdateNonceResponse>, Error> {
+    throttle_nonces(&state, client)?;
     let key = public_key_from_query(&query.public_key)?;
     let authenticator = live_authenticator(&state, &tenant, &key).await?;
     let now = state.now();
@@ -326,12 +351,16 @@ pub(crate) async fn update_nonce(
     state
         .store
         .add_nonce(
-            &authenticator.id,
-            NoncePurpose::Update,
-            &message,
-            Some(&challenge_id),
-            now.saturating_add(NONCE_LIFETIME_MS),
-            now,
+            &NewNonce {
+                authenticator_id: &authenticator.id,
+                purpose: NoncePurpose::Update,
+                message: &message,
+                update_id: Some(&challenge_id),
+                client_address: &client.as_text(),
+                expires_at: now.saturating_add(NONCE_LIFETIME_MS),
+                now,
+            },
+            &state.rate_limits,
         )
         .await?;
     Ok(Json(UpdateNonceResponse {

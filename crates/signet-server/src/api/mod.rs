@@ -1,4 +1,4 @@
-//! The handlers of protocol.md sections 3 (device), 4 (initiator) and 5 (server), and the
+//! The handlers of docs/protocol.md sections 3 (device), 4 (initiator) and 5 (server), and the
 //! helpers they share.
 
 pub(crate) mod device;

@@ -13,7 +13,7 @@ use super::iso;
 use crate::Error;
 use crate::app::AppState;
 use crate::extract::{ApiJson, ApiJsonOrDefault, ApiPath, SecretAuth};
-use crate::store::{Action, NewAction, new_id};
+use crate::store::{Action, NewAction, OpenActionsCap, new_id};
 use crate::token::{self, Claims, TRACK_TOKEN_LIFETIME_MS, TokenKind};
 
 /// Longest accepted user id, action code or idempotency key.
@@ -70,10 +70,23 @@ pub(crate) async fn track(
                 device_id: attributes.device_id,
                 custom: attributes.custom,
                 number_matching,
+                open_cap: (state.rate_limits.max_open_actions != u32::MAX).then(|| {
+                    OpenActionsCap {
+                        max: state.rate_limits.max_open_actions,
+                        since: now.saturating_sub(TRACK_TOKEN_LIFETIME_MS),
+                    }
+                }),
             },
             now,
         )
         .await?;
+    // 2b. The Signet extension: the user's open challenges give way to this sign-in's.
+    if attributes.supersede_open_challenges == Some(true) {
+        state
+            .store
+            .expire_open_challenges(&tenant.id, &action.user_id, now)
+            .await?;
+    }
     // 3. Its token: 10 minutes, with the requested scope.
     let exp_ms = now.saturating_add(TRACK_TOKEN_LIFETIME_MS);
     let claims = Claims {
