@@ -32,7 +32,8 @@
 //! has started ([`ServerInfo`]): the `signet-server` binary serves the relying-party demo
 //! (crate `signet-demo`) this way with `--demo`. With the `test-util` feature,
 //! `RunningServer::router` hands out the router it serves, for `tower::ServiceExt::oneshot`
-//! (the `server_router` fuzz target).
+//! (the `server_router` fuzz target), and `RunningServer::{create_tenant, store}` let tests
+//! add a tenant and look behind the API.
 //!
 //! # Layout
 //!
@@ -60,7 +61,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use signet_protocol::clock::Clock;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -93,7 +93,8 @@ pub struct RunningServer {
     store: Store,
     notifier: Arc<Notifier>,
     requests: Arc<AtomicU64>,
-    clock: Arc<dyn Clock>,
+    #[cfg(feature = "test-util")]
+    clock: Arc<dyn signet_protocol::clock::Clock>,
     gate: Arc<connections::Gate>,
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -122,7 +123,8 @@ impl std::fmt::Debug for TenantCredentials {
 
 impl RunningServer {
     /// Creates another tenant with these settings (e.g. to test number matching or a wrong
-    /// tenant) and returns its credentials.
+    /// tenant) and returns its credentials. Only with the `test-util` feature.
+    #[cfg(feature = "test-util")]
     pub async fn create_tenant(
         &self,
         settings: TenantSettings,
@@ -152,7 +154,9 @@ impl RunningServer {
         self.gate.counts()
     }
 
-    /// The server's storage, for tests that look behind the API.
+    /// The server's storage, for tests that look behind the API. Only with the `test-util`
+    /// feature.
+    #[cfg(feature = "test-util")]
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -324,6 +328,7 @@ pub async fn spawn_with_routes(
         store,
         notifier,
         requests,
+        #[cfg(feature = "test-util")]
         clock: config.clock,
         gate,
         stop: Some(stop),

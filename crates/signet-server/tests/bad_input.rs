@@ -68,8 +68,10 @@ async fn malformed_json_and_wrong_types_are_invalid_requests_that_change_nothing
     ];
     for body in bodies {
         let answer = h
+            .api
             .call_raw(Method::POST, ANSWER_PATH, Some(&basic), body.clone())
-            .await;
+            .await
+            .unwrap();
         answer.error(400, "invalid_request");
         // The description never echoes what was sent.
         let description = answer.body["errorDescription"].as_str().unwrap();
@@ -84,23 +86,27 @@ async fn a_body_over_64_kib_is_refused_with_413_and_changes_nothing() {
     let (device, token, key, challenge_id) = pending(&h, "bob").await;
     let mut body = answer_body(&device, &challenge_id);
     body["padding"] = json!("x".repeat(signet_server::BODY_LIMIT));
-    h.call_raw(
-        Method::POST,
-        ANSWER_PATH,
-        Some(&device.basic()),
-        serde_json::to_vec(&body).unwrap(),
-    )
-    .await
-    .error(413, "invalid_request");
+    h.api
+        .call_raw(
+            Method::POST,
+            ANSWER_PATH,
+            Some(&device.basic()),
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await
+        .unwrap()
+        .error(413, "invalid_request");
     // A track body too.
-    h.call_raw(
-        Method::POST,
-        "/users/bob/actions/signIn",
-        Some(&h.secret_auth()),
-        serde_json::to_vec(&json!({"custom": "x".repeat(70_000)})).unwrap(),
-    )
-    .await
-    .error(413, "invalid_request");
+    h.api
+        .call_raw(
+            Method::POST,
+            "/users/bob/actions/signIn",
+            Some(&h.secret_auth()),
+            serde_json::to_vec(&json!({"custom": "x".repeat(70_000)})).unwrap(),
+        )
+        .await
+        .unwrap()
+        .error(413, "invalid_request");
     assert_unchanged(&h, "bob", &token, &key, &challenge_id).await;
 }
 

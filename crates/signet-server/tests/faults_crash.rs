@@ -9,10 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use base64::Engine as _;
-use p256::ecdsa::SigningKey;
-use serde_json::{Value, json};
-use signet_protocol::{PublicKey, sign, tenant_basic_header};
+use reqwest::StatusCode;
+use serde_json::json;
+use signet_testkit::{Api, Device, Error, Rp};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{Mutex, Notify, Semaphore};
@@ -73,19 +72,13 @@ impl Binary {
     }
 }
 
-/// One device of one user.
-#[derive(Clone)]
-struct Device {
-    key: SigningKey,
-    public: PublicKey,
-}
-
-impl Device {
-    fn new() -> Self {
-        let key = SigningKey::random(&mut rand::rngs::OsRng);
-        let public = PublicKey::from(key.verifying_key());
-        Self { key, public }
-    }
+/// The test kit's relying party of the tenant at `base`; requests time out after 30 s.
+fn relying_party(base: &str) -> Rp {
+    Rp::on(
+        Api::new(base, Duration::from_secs(30)).expect("client"),
+        TENANT,
+        SECRET,
+    )
 }
 
 /// What one flow got to before the crash.
@@ -100,195 +93,77 @@ struct Flow {
     told: Option<bool>,
 }
 
-struct Api {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    fn new(base: &str) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("client"),
-            base: base.to_owned(),
-        }
-    }
-
-    /// A call; `Err` for a transport failure (the server is gone), else status and body.
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        auth: &str,
-        body: Option<Value>,
-    ) -> Result<(u16, Value), reqwest::Error> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("Authorization", auth);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await?;
-        Ok((
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        ))
-    }
-
-    fn secret() -> String {
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{SECRET}:"))
-        )
-    }
-
-    async fn ok(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        auth: &str,
-        body: Option<Value>,
-    ) -> Value {
-        let (status, body) = self.call(method, path, auth, body).await.expect("answered");
-        assert_eq!(status, 200, "{path}: {body}");
-        body
-    }
-
-    async fn answer(
-        &self,
-        device: &Device,
-        challenge_id: &str,
-        approve: bool,
-    ) -> Result<(u16, Value), reqwest::Error> {
-        self.call(
-            reqwest::Method::POST,
-            "/client/user-authenticators/push/challenge",
-            &tenant_basic_header(TENANT),
-            Some(json!({
-                "challengeId": challenge_id,
-                "publicKey": device.public.to_spki_base64(),
-                "approved": approve,
-                "signature": sign(&device.key, challenge_id).to_base64(),
-            })),
-        )
-        .await
-    }
-}
-
 /// One sign-in, start to answer; stops quietly at the first failure (the crash).
-async fn run_flow(api: &Api, device: &Device, flow: &Mutex<Flow>) -> Result<(), reqwest::Error> {
+async fn run_flow(rp: &Rp, device: &Device, flow: &Mutex<Flow>) -> Result<(), Error> {
     let (user, approve) = {
         let flow = flow.lock().await;
         (flow.user.clone(), flow.approve)
     };
     // 1. RP backend: track.
-    let (status, tracked) = api
-        .call(
-            reqwest::Method::POST,
-            &format!("/users/{user}/actions/signIn"),
-            &Api::secret(),
-            Some(json!({})),
-        )
-        .await?;
-    if status != 200 {
+    let tracked = rp.track_answer(&user, "signIn", &json!({})).await?;
+    if tracked.status != StatusCode::OK {
         return Ok(());
     }
-    let token = tracked["token"].as_str().unwrap_or_default().to_owned();
+    let token = tracked.body["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     {
         let mut flow = flow.lock().await;
         flow.token = Some(token.clone());
-        flow.idempotency_key = tracked["idempotencyKey"].as_str().map(str::to_owned);
+        flow.idempotency_key = tracked.body["idempotencyKey"].as_str().map(str::to_owned);
     }
     // 2. Initiator: challenge/push.
-    let (status, started) = api
-        .call(
-            reqwest::Method::POST,
-            "/client/challenge/push",
-            &format!("Bearer {token}"),
-            Some(json!({"action": "signIn"})),
-        )
+    let started = rp
+        .start_challenge_answer(&token, &json!({"action": "signIn"}))
         .await?;
-    if status != 200 {
+    if started.status != StatusCode::OK {
         return Ok(());
     }
-    let challenge_id = started["challengeId"]
+    let challenge_id = started.body["challengeId"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     flow.lock().await.challenge_id = Some(challenge_id.clone());
     // 3. Device: nonce, signed fetch, answer.
-    let query = device.public.to_query();
-    let (status, nonce) = api
-        .call(
-            reqwest::Method::POST,
-            &format!("/client/user-authenticators/push/challenge/sign?publicKey={query}"),
-            &tenant_basic_header(TENANT),
-            None,
-        )
-        .await?;
-    if status != 200 {
+    let nonce = device.try_nonce(rp.api()).await?;
+    if nonce.status != StatusCode::OK {
         return Ok(());
     }
-    let message = nonce["message"].as_str().unwrap_or_default();
-    let fetched = api
-        .http
-        .get(format!(
-            "{}/client/user-authenticators/push/challenge?publicKey={query}",
-            api.base
-        ))
-        .header("Authorization", tenant_basic_header(TENANT))
-        .header(
-            "X-Authsignal-Signature",
-            sign(&device.key, message).to_base64(),
-        )
-        .send()
+    let message = nonce.body["message"].as_str().unwrap_or_default();
+    let pending = device
+        .try_fetch_signed(rp.api(), &device.sign(message), None)
         .await?;
-    let pending: Value = fetched.json().await?;
+    if pending.body.is_null() {
+        // Not JSON: the server went away while answering.
+        return Ok(());
+    }
     assert_eq!(
-        pending["challengeId"],
+        pending.body["challengeId"],
         challenge_id.as_str(),
         "the device got another challenge"
     );
-    let (status, answered) = api.answer(device, &challenge_id, approve).await?;
-    if status == 200 {
-        flow.lock().await.told = answered["isVerified"].as_bool();
+    let answered = device
+        .try_answer(rp.api(), &challenge_id, approve, json!({}))
+        .await?;
+    if answered.status == StatusCode::OK {
+        flow.lock().await.told = answered.body["isVerified"].as_bool();
     }
     Ok(())
 }
 
 /// 200 users, each with one enrolled device.
-async fn enroll_all(api: &Api) -> Vec<Device> {
+async fn enroll_all(rp: &Rp) -> Vec<Device> {
     let mut devices = Vec::new();
     for i in 0..FLOWS {
-        let tracked = api
-            .ok(
-                reqwest::Method::POST,
-                &format!("/users/user-{i}/actions/enroll"),
-                &Api::secret(),
-                Some(json!({"scope": "add:authenticators"})),
-            )
-            .await;
-        let device = Device::new();
-        api.ok(
-            reqwest::Method::POST,
-            "/client/user-authenticators/push",
-            &format!("Bearer {}", tracked["token"].as_str().expect("token")),
-            Some(json!({"publicKey": device.public.to_spki_base64(), "devicePlatform": "linux"})),
-        )
-        .await;
-        devices.push(device);
+        devices.push(Device::enrolled(rp, &format!("user-{i}")).await);
     }
     devices
 }
 
 /// Runs one sign-in per device, 16 at a time (two in three approve), and kills the server
 /// once `KILL_AFTER` answers were confirmed. Returns what each flow got to.
-async fn load_then_kill(server: Binary, api: Arc<Api>, devices: &[Device]) -> Vec<Flow> {
+async fn load_then_kill(server: Binary, rp: &Rp, devices: &[Device]) -> Vec<Flow> {
     let flows: Vec<Arc<Mutex<Flow>>> = (0..FLOWS)
         .map(|i| {
             Arc::new(Mutex::new(Flow {
@@ -303,7 +178,7 @@ async fn load_then_kill(server: Binary, api: Arc<Api>, devices: &[Device]) -> Ve
     let permits = Arc::new(Semaphore::new(16));
     let mut load = JoinSet::new();
     for (flow, device) in flows.iter().zip(devices) {
-        let (api, flow, device) = (Arc::clone(&api), Arc::clone(flow), device.clone());
+        let (rp, flow, device) = (rp.clone(), Arc::clone(flow), device.clone());
         let (confirmed, enough, permits) = (
             Arc::clone(&confirmed),
             Arc::clone(&enough),
@@ -311,7 +186,7 @@ async fn load_then_kill(server: Binary, api: Arc<Api>, devices: &[Device]) -> Ve
         );
         load.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("semaphore");
-            let _ = run_flow(&api, &device, &flow).await;
+            let _ = run_flow(&rp, &device, &flow).await;
             if flow.lock().await.told.is_some()
                 && confirmed.fetch_add(1, Ordering::SeqCst) + 1 == KILL_AFTER
             {
@@ -331,21 +206,19 @@ async fn load_then_kill(server: Binary, api: Arc<Api>, devices: &[Device]) -> Ve
 
 /// After the restart: checks one flow against what its device was told; returns whether it
 /// was answered only now.
-async fn check_flow(api: &Api, flow: &Flow, device: &Device) -> bool {
+async fn check_flow(rp: &Rp, flow: &Flow, device: &Device) -> bool {
     let (Some(token), Some(key), Some(challenge_id)) =
         (&flow.token, &flow.idempotency_key, &flow.challenge_id)
     else {
         return false;
     };
-    let bearer = format!("Bearer {token}");
-    let verify = || {
-        api.ok(
-            reqwest::Method::POST,
-            "/client/verify/push",
-            &bearer,
-            Some(json!({"challengeId": challenge_id})),
-        )
+    let verify = || async {
+        rp.verify_answer(token, challenge_id, None)
+            .await
+            .expect("answered")
+            .ok()
     };
+    let answer = |approved| device.answer(rp.api(), challenge_id, approved, json!({}));
     let mut late = false;
     let decided = if let Some(is_verified) = flow.told {
         // 1. Told answered: answered as told, and only once.
@@ -357,12 +230,9 @@ async fn check_flow(api: &Api, flow: &Flow, device: &Device) -> bool {
             "{}: answer changed",
             flow.user
         );
-        let (status, again) = api
-            .answer(device, challenge_id, !flow.approve)
-            .await
-            .expect("answered");
+        let again = answer(!flow.approve).await;
         assert_eq!(
-            (status, again["error"].as_str()),
+            (again.status.as_u16(), again.body["error"].as_str()),
             (409, Some("challenge_already_answered")),
             "{}",
             flow.user
@@ -376,42 +246,31 @@ async fn check_flow(api: &Api, flow: &Flow, device: &Device) -> bool {
             before["isVerified"] == true
         } else {
             late = true;
-            let (status, _) = api
-                .answer(device, challenge_id, flow.approve)
-                .await
-                .expect("answered");
-            assert_eq!(status, 200, "{}", flow.user);
-            let (status, _) = api
-                .answer(device, challenge_id, flow.approve)
-                .await
-                .expect("answered");
-            assert_eq!(status, 409, "{}: answered twice", flow.user);
+            let status = answer(flow.approve).await.status;
+            assert_eq!(status, StatusCode::OK, "{}", flow.user);
+            let status = answer(flow.approve).await.status;
+            assert_eq!(
+                status,
+                StatusCode::CONFLICT,
+                "{}: answered twice",
+                flow.user
+            );
             flow.approve
         }
     };
     // 3. The RP backend agrees: the action's state, and validate (valid once if approved).
-    let action = api
-        .ok(
-            reqwest::Method::GET,
-            &format!("/users/{}/actions/signIn/{key}", flow.user),
-            &Api::secret(),
-            None,
-        )
-        .await;
+    let action = rp
+        .action_answer(&flow.user, key)
+        .await
+        .expect("answered")
+        .ok();
     let expected = if decided {
         "CHALLENGE_SUCCEEDED"
     } else {
         "CHALLENGE_FAILED"
     };
     assert_eq!(action["state"], expected, "{}", flow.user);
-    let validated = api
-        .ok(
-            reqwest::Method::POST,
-            "/validate",
-            &Api::secret(),
-            Some(json!({"token": token})),
-        )
-        .await;
+    let validated = rp.validate_answer(token).await.expect("answered").ok();
     assert_eq!(validated["isValid"], decided, "{}", flow.user);
     late
 }
@@ -441,9 +300,9 @@ async fn kill_9_during_200_concurrent_sign_ins_loses_and_doubles_no_answer() {
     let db = dir.path().join("signet.db");
     // 1. The binary, 200 enrolled devices, then 200 sign-ins killed in the middle.
     let server = Binary::start(&db).await;
-    let api = Arc::new(Api::new(&server.base));
-    let devices = enroll_all(&api).await;
-    let flows = load_then_kill(server, api, &devices).await;
+    let rp = relying_party(&server.base);
+    let devices = enroll_all(&rp).await;
+    let flows = load_then_kill(server, &rp, &devices).await;
     let told = flows.iter().filter(|f| f.told.is_some()).count();
     assert!(
         (KILL_AFTER..FLOWS).contains(&told),
@@ -451,10 +310,10 @@ async fn kill_9_during_200_concurrent_sign_ins_loses_and_doubles_no_answer() {
     );
     // 2. Restart on the same database; every flow agrees with what its device was told.
     let server = Binary::start(&db).await;
-    let api = Api::new(&server.base);
+    let rp = relying_party(&server.base);
     let mut answered_late = 0;
     for (flow, device) in flows.iter().zip(&devices) {
-        if check_flow(&api, flow, device).await {
+        if check_flow(&rp, flow, device).await {
             answered_late += 1;
         }
     }

@@ -5,11 +5,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use signet_protocol::{PublicKey, sign, tenant_basic_header};
 
+use crate::Error;
 use crate::http::{Answer, Api};
 use crate::rp::Rp;
 
-/// A device: one P-256 key, as the app holds it, at one tenant. Its calls panic when the
-/// server does not answer at all (they are for tests); they return the answer as it is.
+/// A device: one P-256 key, as the app holds it, at one tenant. Its calls return the answer
+/// as it is; they panic when the server does not answer at all (for tests), their `try_`
+/// forms return `Err` then (for tests that stop a server on purpose).
 ///
 /// `Debug` shows the public key only.
 #[derive(Clone)]
@@ -80,31 +82,22 @@ impl Device {
         sign(&self.key, message).to_base64()
     }
 
-    /// Sends a request and reads its answer; panics when there is none.
-    async fn call(
-        api: &Api,
-        method: Method,
-        path: &str,
-        auth: &str,
-        body: Option<&Value>,
-    ) -> Answer {
-        api.call(method, path, Some(auth), body)
-            .await
-            .expect("the server answers")
-    }
-
     /// 3.1 with `token`.
     pub async fn add(&self, api: &Api, token: &str) -> Answer {
+        answered(self.try_add(api, token).await)
+    }
+
+    /// 3.1 with `token`; `Err` when the server does not answer.
+    pub async fn try_add(&self, api: &Api, token: &str) -> Result<Answer, Error> {
         let body = json!({
             "publicKey": self.pk(),
             "deviceName": "Test phone",
             "devicePlatform": "linux",
         });
-        Self::call(
-            api,
+        api.call(
             Method::POST,
             "/client/user-authenticators/push",
-            &format!("Bearer {token}"),
+            Some(&format!("Bearer {token}")),
             Some(&body),
         )
         .await
@@ -112,14 +105,18 @@ impl Device {
 
     /// 3.4a: the nonce to sign; panics unless the server gives one.
     pub async fn nonce(&self, api: &Api) -> String {
+        let answer = answered(self.try_nonce(api).await).ok();
+        answer["message"].as_str().expect("message").to_owned()
+    }
+
+    /// 3.4a, the answer as it is; `Err` when the server does not answer.
+    pub async fn try_nonce(&self, api: &Api) -> Result<Answer, Error> {
         let path = format!(
             "/client/user-authenticators/push/challenge/sign?publicKey={}",
             self.public_key.to_query()
         );
-        let answer = Self::call(api, Method::POST, &path, &self.basic(), None)
+        api.call(Method::POST, &path, Some(&self.basic()), None)
             .await
-            .ok();
-        answer["message"].as_str().expect("message").to_owned()
     }
 
     /// 3.4b signed with a fresh nonce, optionally long-polling (8.2).
@@ -130,6 +127,16 @@ impl Device {
 
     /// 3.4b with this signature header.
     pub async fn fetch_signed(&self, api: &Api, signature: &str, wait: Option<u32>) -> Answer {
+        answered(self.try_fetch_signed(api, signature, wait).await)
+    }
+
+    /// 3.4b with this signature header; `Err` when the server does not answer.
+    pub async fn try_fetch_signed(
+        &self,
+        api: &Api,
+        signature: &str,
+        wait: Option<u32>,
+    ) -> Result<Answer, Error> {
         let wait = wait.map(|wait| format!("&wait={wait}")).unwrap_or_default();
         let path = format!(
             "/client/user-authenticators/push/challenge?publicKey={}{wait}",
@@ -139,9 +146,7 @@ impl Device {
             .request(Method::GET, &path)
             .header("Authorization", self.basic())
             .header("X-Authsignal-Signature", signature);
-        api.send("challenge", request)
-            .await
-            .expect("the server answers")
+        api.send("challenge", request).await
     }
 
     /// 3.5 signed, with any `extra` fields merged into the body.
@@ -152,6 +157,18 @@ impl Device {
         approved: bool,
         extra: Value,
     ) -> Answer {
+        answered(self.try_answer(api, challenge_id, approved, extra).await)
+    }
+
+    /// 3.5 signed, with any `extra` fields merged into the body; `Err` when the server does
+    /// not answer.
+    pub async fn try_answer(
+        &self,
+        api: &Api,
+        challenge_id: &str,
+        approved: bool,
+        extra: Value,
+    ) -> Result<Answer, Error> {
         let mut body = json!({
             "challengeId": challenge_id,
             "publicKey": self.pk(),
@@ -162,13 +179,18 @@ impl Device {
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             body.extend(extra.clone());
         }
-        Self::call(
-            api,
+        api.call(
             Method::POST,
             "/client/user-authenticators/push/challenge",
-            &self.basic(),
+            Some(&self.basic()),
             Some(&body),
         )
         .await
     }
+}
+
+/// The answer; panics when there was none (the server is gone).
+#[track_caller]
+fn answered(answer: Result<Answer, Error>) -> Answer {
+    answer.expect("the server answers")
 }

@@ -3,7 +3,8 @@
 //! The private key never leaves a store's boundary through any API: a store creates a key and
 //! hands back its public half, and signs exact message bytes. Two stores:
 //! [`KeyringKeyStore`] (the platform keystore, through keyring-core) and [`MemoryKeyStore`]
-//! (real keys in memory, with error injection, for tests and throwaway runs).
+//! (real keys in memory, for tests and throwaway runs; with the `testable` feature, failures
+//! can be injected).
 
 use std::fmt;
 use std::str::FromStr;

@@ -76,20 +76,6 @@ impl Harness {
             .expect("request is answered")
     }
 
-    /// A raw body with a content type of JSON.
-    pub async fn call_raw(
-        &self,
-        method: Method,
-        path: &str,
-        auth: Option<&str>,
-        body: impl Into<reqwest::Body>,
-    ) -> Answer {
-        self.api
-            .call_raw(method, path, auth, body)
-            .await
-            .expect("request is answered")
-    }
-
     /// `track` for a user and action with these attributes; asserts a 200.
     pub async fn track(&self, user: &str, action: &str, attributes: Value) -> Value {
         self.rp
