@@ -170,8 +170,7 @@ async fn the_same_user_enrolled_again_is_found_before_the_token_is_used_and_repl
     assert_eq!(accounts[0].id, replaced.id);
     assert_ne!(replaced.id, first.id);
     assert_eq!(keys.len(), 1, "the old key was deleted");
-    let on_server = world.rp.authenticators("ada").await
-            .unwrap();
+    let on_server = world.rp.authenticators("ada").await.unwrap();
     let on_server = on_server.as_array().unwrap();
     assert_eq!(on_server.len(), 1, "{on_server:?}");
     assert_eq!(

@@ -88,6 +88,43 @@ struct Args {
     demo: DemoArgs,
 }
 
+impl Args {
+    /// The server's configuration from the command line (`secret_key` read already, from
+    /// the flag or its file).
+    fn config(&self, secret_key: Option<String>) -> Config {
+        Config {
+            db: Some(self.db.clone()),
+            tenant: TenantSeed {
+                id: self.tenant_id.clone(),
+                secret_key,
+            },
+            tenant_settings: TenantSettings {
+                number_matching: self.number_matching,
+                challenge_lifetime: Duration::from_secs(self.challenge_seconds),
+                credential_lease: self.credential_lease_seconds.map(Duration::from_secs),
+            },
+            long_poll: !self.no_long_poll,
+            rate_limits: RateLimits {
+                max_open_challenges: self.max_open_challenges,
+                max_recent_challenges: self.max_recent_challenges,
+                not_me_cooldown: Duration::from_secs(self.not_me_cooldown_seconds),
+                max_open_actions: self.max_open_actions,
+                ..RateLimits::default()
+            },
+            public_base_url: self.base_url.clone(),
+            retention: Duration::from_secs(self.retention_days.saturating_mul(24 * 3600)),
+            connection_limits: ConnectionLimits {
+                header_timeout: Duration::from_secs(self.header_timeout_seconds),
+                idle_timeout: Duration::from_secs(self.idle_timeout_seconds),
+                body_timeout: Duration::from_secs(self.body_timeout_seconds),
+                max_connections: self.max_connections,
+                max_connections_per_address: self.max_connections_per_address,
+            },
+            ..Config::default()
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -123,36 +160,7 @@ async fn main() -> anyhow::Result<()> {
             window: Duration::from_secs(60),
         },
     });
-    let config = Config {
-        db: Some(args.db.clone()),
-        tenant: TenantSeed {
-            id: args.tenant_id,
-            secret_key,
-        },
-        tenant_settings: TenantSettings {
-            number_matching: args.number_matching,
-            challenge_lifetime: Duration::from_secs(args.challenge_seconds),
-            credential_lease: args.credential_lease_seconds.map(Duration::from_secs),
-        },
-        long_poll: !args.no_long_poll,
-        rate_limits: RateLimits {
-            max_open_challenges: args.max_open_challenges,
-            max_recent_challenges: args.max_recent_challenges,
-            not_me_cooldown: Duration::from_secs(args.not_me_cooldown_seconds),
-            max_open_actions: args.max_open_actions,
-            ..RateLimits::default()
-        },
-        public_base_url: args.base_url,
-        retention: Duration::from_secs(args.retention_days.saturating_mul(24 * 3600)),
-        connection_limits: ConnectionLimits {
-            header_timeout: Duration::from_secs(args.header_timeout_seconds),
-            idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
-            body_timeout: Duration::from_secs(args.body_timeout_seconds),
-            max_connections: args.max_connections,
-            max_connections_per_address: args.max_connections_per_address,
-        },
-        ..Config::default()
-    };
+    let config = args.config(secret_key);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
