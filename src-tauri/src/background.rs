@@ -4,9 +4,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use serde_json::json;
 use signet_core::Event;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::events;
@@ -26,22 +25,18 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-fn emit<R: Runtime, S: serde::Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: S) {
-    if let Err(error) = app.emit(event, payload) {
-        tracing::warn!(%error, event, "cannot emit to the UI");
-    }
-}
-
 fn connection<R: Runtime>(
     app: &AppHandle<R>,
     account_id: &signet_core::AccountId,
     state: Connection,
 ) {
     if app.state::<AppState>().set_connection(account_id, state) {
-        emit(
+        events::CONNECTION_CHANGED.emit(
             app,
-            events::CONNECTION_CHANGED,
-            json!({ "accountId": account_id, "connection": state }),
+            events::ConnectionChanged {
+                account_id: account_id.clone(),
+                connection: state,
+            },
         );
     }
 }
@@ -53,16 +48,23 @@ fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
             connection(app, &challenge.account_id, Connection::Connected);
             let account = state.engine.account(&challenge.account_id);
             let view = ChallengeView::new(&challenge, account.as_ref());
-            emit(app, events::CHALLENGE_RECEIVED, view);
+            events::CHALLENGE_RECEIVED.emit(app, view);
             if state.settings().notifications {
                 notify(app, &state, &challenge.id);
             }
         }
-        Event::ChallengeExpired { challenge_id, .. } => {
-            emit(
+        Event::ChallengeExpired {
+            challenge_id,
+            account_id,
+        } => {
+            events::CHALLENGE_RESOLVED.emit(
                 app,
-                events::CHALLENGE_EXPIRED,
-                json!({ "challengeId": challenge_id }),
+                events::ChallengeResolved {
+                    challenge_id,
+                    account_id,
+                    outcome: signet_core::history::Outcome::Expired,
+                    at: now_ms(),
+                },
             );
         }
         Event::ConnectionRestored { account_id } | Event::DeliveryChanged { account_id, .. } => {
@@ -102,10 +104,13 @@ pub fn on_notification_tap<R: Runtime>(app: &AppHandle<R>, notification_id: i32)
         .state::<AppState>()
         .notification_challenge(notification_id)
     {
-        emit(
-            app,
-            events::OPEN_CHALLENGE,
-            json!({ "challengeId": challenge_id }),
-        );
+        events::OPEN_CHALLENGE.emit(app, events::OpenChallenge { challenge_id });
     }
+}
+
+/// Now, in Unix milliseconds (the UI's unit).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
 }

@@ -1,5 +1,6 @@
 //! Tauri commands: each one is a single call into the core, its result in the UI's shape.
-//! The contract is `ui/src/lib/api.ts`.
+//! Their names, arguments and results are the UI contract: `contract.rs` lists them and
+//! generates `ui/src/lib/bindings.ts`, which `ui/src/lib/api.ts` calls through.
 
 // Tauri hands commands their arguments and state by value.
 #![allow(clippy::needless_pass_by_value)]
@@ -7,7 +8,7 @@
 use signet_core::history::Outcome;
 use signet_core::settings::Settings;
 use signet_core::{AccountId, Answer, DeclineReason, EnrollOptions, EnrollmentLink};
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::events;
@@ -20,9 +21,9 @@ use crate::view::{
 /// The app's version, as built (the workspace version in `Cargo.toml`). The first screen asks
 /// for it as it is mounted: its first call logs the start-up time.
 #[tauri::command]
-pub fn app_version() -> &'static str {
+pub fn app_version() -> String {
     crate::startup::first_screen_shown();
-    env!("CARGO_PKG_VERSION")
+    env!("CARGO_PKG_VERSION").to_owned()
 }
 
 /// The enrolled accounts, newest first.
@@ -33,7 +34,7 @@ pub fn list_accounts(state: State<'_, AppState>) -> Vec<AccountView> {
 
 /// What a link would enroll; nothing is sent.
 #[tauri::command]
-pub fn preview_enrollment(link: &str) -> CommandResult<EnrollmentPreview> {
+pub fn preview_enrollment(link: String) -> CommandResult<EnrollmentPreview> {
     let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
     Ok(EnrollmentPreview::new(&link))
 }
@@ -51,7 +52,7 @@ pub async fn enroll<R: Runtime>(
         .engine
         .enroll(&link, EnrollOptions { require_biometric })
         .await?;
-    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
+    events::ACCOUNTS_CHANGED.emit(&app, ());
     Ok(AccountView::new(&account, Connection::Connecting))
 }
 
@@ -63,7 +64,7 @@ pub async fn remove_account<R: Runtime>(
     account_id: String,
 ) -> CommandResult<()> {
     state.engine.remove(&AccountId::new(&account_id)).await?;
-    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
+    events::ACCOUNTS_CHANGED.emit(&app, ());
     Ok(())
 }
 

@@ -4,9 +4,10 @@
 use serde::Serialize;
 use signet_core::history::{HistoryEntry, Outcome};
 use signet_core::{Account, AccountId, EnrollmentLink};
+use ts_rs::TS;
 
 /// An account's connection to its server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Connection {
     /// The server answers.
@@ -18,7 +19,7 @@ pub enum Connection {
 }
 
 /// An enrolled account, as the accounts screen shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
     /// Local id.
@@ -86,7 +87,7 @@ impl AccountView {
 }
 
 /// What an enrollment link will enroll, shown before anything is sent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentPreview {
     /// Who the account is with.
@@ -113,7 +114,7 @@ impl EnrollmentPreview {
 }
 
 /// A pending challenge, as the approval sheet shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ChallengeView {
     /// The challenge's id.
@@ -131,6 +132,7 @@ pub struct ChallengeView {
     /// The browser that started it.
     pub user_agent: Option<String>,
     /// The relying party's details (amount, merchant, note).
+    #[ts(type = "Record<string, unknown> | null")]
     pub custom: Option<serde_json::Value>,
     /// When it expires (Unix ms).
     pub expires_at: u64,
@@ -161,7 +163,7 @@ impl ChallengeView {
 }
 
 /// A past challenge, as the history screen shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryView {
     /// The challenge's id.
@@ -204,7 +206,7 @@ impl HistoryView {
 }
 
 /// What this platform can do beyond the common set.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformFeatures {
     /// A camera QR scanner for enrollment codes.
@@ -212,7 +214,7 @@ pub struct PlatformFeatures {
 }
 
 /// Whether this device can ask for a biometric, and why not.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BiometricStatus {
     /// Whether accounts may require a biometric.

@@ -40,9 +40,12 @@ const outcomes: Record<Outcome, string> = {
   denied: "Denied",
   notMe: "Reported: it wasn't me",
   expired: "Expired",
+  answeredElsewhere: "Answered on another device",
+  wrongNumber: "Refused: the number didn't match",
+  refused: "No longer waiting",
 };
 
-/** "Approved", "Denied", "Reported: it wasn't me", "Expired". */
+/** "Approved", "Denied", "Reported: it wasn't me", "Expired", "Answered on another device"… */
 export function outcomeWords(outcome: Outcome): string {
   return outcomes[outcome] ?? outcome;
 }

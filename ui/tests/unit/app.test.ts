@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { emit } from "@tauri-apps/api/event";
 import App from "../../src/App.svelte";
 import type { Challenge } from "../../src/lib/api";
-import { argsOf, mockShell } from "./shell";
+import { argsOf, emitShell as emit, mockShell } from "./shell";
 
 afterEach(() => {
   cleanup();
@@ -118,7 +117,7 @@ describe("sign-in requests", () => {
     mockShell({ pending: [challenge()] });
     render(App);
     await screen.findByRole("dialog");
-    await emit("challenge-resolved", { challengeId: "ch-1", outcome: "approved" });
+    await emit("challenge-resolved", { challengeId: "ch-1", accountId: "acc-1", outcome: "approved", at: Date.now() });
     await screen.findByText("Already answered on another device: Approved.");
     expect((screen.getByRole("button", { name: "Approve" }) as HTMLButtonElement).disabled).toBe(true);
   });
@@ -127,7 +126,7 @@ describe("sign-in requests", () => {
     mockShell({ pending: [challenge()] });
     render(App);
     await screen.findByRole("dialog");
-    await emit("challenge-expired", { challengeId: "ch-1" });
+    await emit("challenge-resolved", { challengeId: "ch-1", accountId: "acc-1", outcome: "expired", at: Date.now() });
     await waitFor(() => expect(screen.getByTestId("countdown").textContent?.trim()).toBe("Expired"));
     await fireEvent.click(screen.getAllByRole("button", { name: "Close" })[0]!);
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
