@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use signet_core::Event;
+use signet_core::history::Outcome;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -53,17 +54,18 @@ fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
                 notify(app, &state, &challenge.id);
             }
         }
-        Event::ChallengeExpired {
-            challenge_id,
-            account_id,
-        } => {
+        Event::ChallengeResolved { resolution } => {
+            // An answer reaches the server only when it is connected.
+            if resolution.outcome != Outcome::Expired {
+                connection(app, &resolution.account_id, Connection::Connected);
+            }
             events::CHALLENGE_RESOLVED.emit(
                 app,
                 events::ChallengeResolved {
-                    challenge_id,
-                    account_id,
-                    outcome: signet_core::history::Outcome::Expired,
-                    at: now_ms(),
+                    challenge_id: resolution.challenge_id,
+                    account_id: resolution.account_id,
+                    outcome: resolution.outcome,
+                    at: resolution.at.saturating_mul(1000),
                 },
             );
         }
@@ -106,11 +108,4 @@ pub fn on_notification_tap<R: Runtime>(app: &AppHandle<R>, notification_id: i32)
     {
         events::OPEN_CHALLENGE.emit(app, events::OpenChallenge { challenge_id });
     }
-}
-
-/// Now, in Unix milliseconds (the UI's unit).
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
 }

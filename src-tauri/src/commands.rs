@@ -115,7 +115,8 @@ pub fn pending_challenges(state: State<'_, AppState>) -> Vec<ChallengeView> {
         .collect()
 }
 
-/// Approves a challenge (after the biometric, when the account asks for it).
+/// Approves a challenge (after the biometric, when the account asks for it). A number that
+/// does not match fails the sign-in on the server at once (one attempt): `wrongNumber`.
 #[tauri::command]
 pub async fn approve(
     state: State<'_, AppState>,
@@ -127,13 +128,11 @@ pub async fn approve(
         None => Answer::approve(),
     };
     let verified = state.engine.answer(&challenge_id, answer).await?;
-    if !verified {
-        return Err(CommandError::new(
-            ErrorCode::WrongVerificationCode,
-            "the server did not accept the approval: the number does not match",
-        ));
-    }
-    Ok(Outcome::Approved)
+    Ok(if verified {
+        Outcome::Approved
+    } else {
+        Outcome::WrongNumber
+    })
 }
 
 /// Denies a challenge, optionally saying "it wasn't me".

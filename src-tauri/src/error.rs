@@ -34,8 +34,6 @@ pub enum ErrorCode {
     ChallengeExpired,
     /// The challenge was already answered.
     ChallengeAlreadyAnswered,
-    /// The number typed does not match the sign-in page.
-    WrongVerificationCode,
     /// The challenge needs the number from the sign-in page.
     VerificationCodeRequired,
     /// The biometric prompt was cancelled or failed.
@@ -55,7 +53,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code, in declaration order (the UI's list; its type check fails when one is
     /// missing here).
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 18] = [
         Self::InvalidLink,
         Self::UnsupportedLinkVersion,
         Self::InsecureServer,
@@ -67,7 +65,6 @@ impl ErrorCode {
         Self::ChallengeNotFound,
         Self::ChallengeExpired,
         Self::ChallengeAlreadyAnswered,
-        Self::WrongVerificationCode,
         Self::VerificationCodeRequired,
         Self::BiometricCancelled,
         Self::BiometricUnavailable,

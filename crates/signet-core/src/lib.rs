@@ -49,7 +49,7 @@ pub use client::{Client, ClientOptions};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use engine::{
     Answer, Challenge, Decision, Delivery, Engine, EngineConfig, EnrollOptions, Event, Removal,
-    UserVerifier, WatchOptions, Watcher,
+    Resolution, UserVerifier, WatchOptions, Watcher,
 };
 pub use error::Error;
 pub use keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription, KeyringKeyStore, MemoryKeyStore};

@@ -170,7 +170,7 @@ available: boolean,
  */
 reason: string | null, };
 
-export type ErrorCode = "invalidLink" | "unsupportedLinkVersion" | "insecureServer" | "network" | "server" | "unauthorized" | "expiredToken" | "accountNotFound" | "challengeNotFound" | "challengeExpired" | "challengeAlreadyAnswered" | "wrongVerificationCode" | "verificationCodeRequired" | "biometricCancelled" | "biometricUnavailable" | "keystore" | "storage" | "invalidSettings" | "internal";
+export type ErrorCode = "invalidLink" | "unsupportedLinkVersion" | "insecureServer" | "network" | "server" | "unauthorized" | "expiredToken" | "accountNotFound" | "challengeNotFound" | "challengeExpired" | "challengeAlreadyAnswered" | "verificationCodeRequired" | "biometricCancelled" | "biometricUnavailable" | "keystore" | "storage" | "invalidSettings" | "internal";
 
 export type CommandError = {
 /**
@@ -235,7 +235,6 @@ export const errorCodes = [
   "challengeNotFound",
   "challengeExpired",
   "challengeAlreadyAnswered",
-  "wrongVerificationCode",
   "verificationCodeRequired",
   "biometricCancelled",
   "biometricUnavailable",

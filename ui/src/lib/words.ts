@@ -50,6 +50,26 @@ export function outcomeWords(outcome: Outcome): string {
   return outcomes[outcome] ?? outcome;
 }
 
+/**
+ * Why a request the sheet showed was closed, e.g. "The sign-in request from Acme was answered
+ * on another device."
+ */
+export function resolutionWords(outcome: Outcome, actionCode: string | null, issuer: string): string {
+  const request = requestWords(actionCode, issuer);
+  switch (outcome) {
+    case "answeredElsewhere":
+      return `The ${request} was answered on another device.`;
+    case "expired":
+      return `The ${request} expired before it was answered.`;
+    case "wrongNumber":
+      return `Sign-in refused: the number you entered didn't match the one on the sign-in page, so ${issuer} was told to refuse it. If it was you, start the sign-in again.`;
+    case "refused":
+      return `The ${request} is no longer waiting for an answer.`;
+    default:
+      return `${outcomeWords(outcome)}: ${request}.`;
+  }
+}
+
 const connections: Record<ConnectionState, string> = {
   connected: "Connected",
   connecting: "Connecting…",

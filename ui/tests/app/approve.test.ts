@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Session, TauriDriver } from "./webdriver";
-import { Server } from "./server";
+import { Cli, Server } from "./server";
 
 const root = resolve(import.meta.dirname, "../../..");
 const application = process.env.SIGNET_APP ?? resolve(root, "target/debug/signet");
@@ -11,6 +11,7 @@ const screenshots = resolve(root, "target/screenshots");
 let driver: TauriDriver;
 let session: Session;
 let server: Server;
+let cli: Cli | undefined;
 const user = "ada";
 
 /** Waits (bounded) until the server reports `expected` for the sign-in. */
@@ -46,7 +47,20 @@ afterAll(async () => {
   await session?.end();
   driver?.stop();
   server?.stop();
+  cli?.stop();
 });
+
+/** Screenshots of what the window shows now at a phone's, a tall phone's and a desktop's size. */
+async function snapshotSizes(name: string): Promise<void> {
+  for (const [width, height] of [
+    [360, 560],
+    [420, 780],
+    [1280, 800],
+  ] as const) {
+    await session.resize(width, height);
+    await snapshot(`${name}-${width}x${height}.png`);
+  }
+}
 
 describe("the real app against a real signet-server", () => {
   it("enrolls by pasting a link, after showing the issuer and user", async () => {
@@ -91,5 +105,43 @@ describe("the real app against a real signet-server", () => {
     await session.click(await session.find(`${sheet} [data-testid=approve]`));
     expect(await settle(() => server.state(user, signIn), "CHALLENGE_SUCCEEDED")).toBe("CHALLENGE_SUCCEEDED");
     await session.waitGone(sheet);
+  });
+
+  it("says Connected and when the account was last used, without reopening the screen", async () => {
+    await session.click(await session.waitFor("[data-testid=nav-accounts]"));
+    const card = await session.waitForText(".account-list", "Connected");
+    expect(card).toContain("Last used");
+    expect(card).not.toContain("Not used yet");
+  });
+
+  it("refuses the sign-in and closes the request when the number typed is wrong (one attempt)", async () => {
+    const signIn = await server.signIn(user, { numberMatching: true });
+    const wrong = signIn.verificationCode === "00" ? "01" : "00";
+    const sheet = sheetOf(signIn.challengeId);
+    await session.type(await session.waitFor(`${sheet} #verification-code`), wrong);
+    await session.click(await session.find(`${sheet} [data-testid=approve]`));
+    await session.waitGone(sheet);
+    expect(await session.waitForText("[data-testid=flash]", "Sign-in refused")).toContain("didn't match");
+    expect(await server.state(user, signIn)).toBe("CHALLENGE_FAILED");
+    await snapshotSizes("app-wrong-number");
+    await session.click(await session.waitFor("[data-testid=nav-history]"));
+    expect(await session.waitForText(".history-list", "number didn't match")).toContain("Refused");
+  });
+
+  it("closes the sheet when another device of the same user answered the sign-in", async () => {
+    cli = new Cli();
+    await cli.run("enroll", await server.enrollmentLink(user, "ada@example.com", "Acme"));
+    const signIn = await server.signIn(user);
+    const sheet = sheetOf(signIn.challengeId);
+    expect(await session.waitForText(sheet, "Acme")).toContain("Acme");
+    await cli.run("approve", signIn.challengeId);
+    await session.waitGone(sheet);
+    expect(await session.waitForText("[data-testid=flash]", "answered on another device")).toContain("Acme");
+    expect(await server.state(user, signIn)).toBe("CHALLENGE_SUCCEEDED");
+    await snapshotSizes("app-answered-elsewhere");
+    await session.click(await session.waitFor("[data-testid=nav-history]"));
+    expect(await session.waitForText(".history-list", "Answered on another device")).toContain("Acme");
+    await snapshotSizes("app-history");
+    await session.resize(1280, 800);
   });
 });

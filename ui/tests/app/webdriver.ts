@@ -164,6 +164,11 @@ export class Session {
     await call("POST", `${this.base}/element/${element}/value`, { text });
   }
 
+  /** Resizes the window (CSS pixels). */
+  async resize(width: number, height: number): Promise<void> {
+    await call("POST", `${this.base}/window/rect`, { width, height });
+  }
+
   /** A PNG screenshot of the window. */
   async screenshot(): Promise<Buffer> {
     return Buffer.from(await call<string>("GET", `${this.base}/screenshot`), "base64");

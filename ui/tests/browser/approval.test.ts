@@ -76,18 +76,32 @@ describe("the approval sheet", () => {
     expect(await closeChecked(page)).toEqual([]);
   });
 
-  it("shows a wrong number in words and keeps the request open", async () => {
+  it("says a wrong number got the sign-in refused, and closes the request", async () => {
     const page = await appPage(ctx.browser, ctx.url, {
       accounts,
       pending: [signIn({ verificationCodeRequired: true })],
-      errors: { approve: { code: "wrongVerificationCode", message: "mismatch" } },
+      approveOutcome: "wrongNumber",
     });
     await page.getByLabel("Number shown on the sign-in page").fill("13");
     await page.getByRole("button", { name: "Approve" }).click();
-    await page.getByText("That number doesn't match.", { exact: false }).waitFor();
-    expect(await page.getByRole("dialog").isVisible()).toBe(true);
-    expect(await page.getByRole("button", { name: "Approve" }).isEnabled()).toBe(true);
-    await screenshot(page, "ui-approval-error-phone");
+    await page.getByTestId("flash").getByText("Sign-in refused: the number you entered didn't match", { exact: false }).waitFor();
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    await screenshot(page, "ui-approval-wrong-number-phone");
+    expect(await closeChecked(page)).toEqual([]);
+  });
+
+  it("closes the sheet with a message when the request was answered on another device", async () => {
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn()] });
+    await page.getByRole("dialog").waitFor();
+    await emitEvent(page, "challenge-resolved", {
+      challengeId: "ch-1",
+      accountId: acme.id,
+      outcome: "answeredElsewhere",
+      at: T0,
+    });
+    await page.getByTestId("flash").getByText("was answered on another device", { exact: false }).waitFor();
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    await screenshot(page, "ui-answered-elsewhere-phone");
     expect(await closeChecked(page)).toEqual([]);
   });
 

@@ -76,11 +76,11 @@ describe("the command wrappers", () => {
 
   it("reject with the shell's error object unchanged", async () => {
     mockIPC(() => {
-      throw { code: "wrongVerificationCode", message: "code mismatch" };
+      throw { code: "verificationCodeRequired", message: "the number is missing" };
     });
     const error: unknown = await api.approve("c1", "12").catch((e: unknown) => e);
     expect(api.isAppError(error)).toBe(true);
-    expect(api.hasErrorCode(error, "wrongVerificationCode")).toBe(true);
+    expect(api.hasErrorCode(error, "verificationCodeRequired")).toBe(true);
     expect(api.hasErrorCode(error, "challengeExpired", "network")).toBe(false);
   });
 });

@@ -23,7 +23,7 @@ describe("error words", () => {
   });
 
   it("say what happened in the user's terms", () => {
-    expect(errorWords("wrongVerificationCode")).toMatch(/number doesn't match/);
+    expect(errorWords("verificationCodeRequired")).toMatch(/Enter the number/);
     expect(errorWords("biometricCancelled")).toMatch(/Nothing was sent/);
     expect(errorWords("network")).toMatch(/Couldn't reach the server/);
   });

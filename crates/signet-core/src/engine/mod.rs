@@ -19,7 +19,7 @@ use signet_protocol::{
     ErrorCode, RemoveCredentialRequest, UpdateCredentialRequest, UpdateCredentialResponse,
     time_window_message,
 };
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
 use account_list::AccountList;
@@ -27,7 +27,7 @@ use challenge::PendingSet;
 pub use challenge::{Answer, Challenge, DEFAULT_CHALLENGE_LIFETIME_SECS, Decision};
 pub use verify::{NoUserVerification, UserVerifier, VerificationFailed};
 use watch::Fetched;
-pub use watch::{Delivery, Event, Step, WatchOptions, Watcher, backoff};
+pub use watch::{Delivery, Event, Resolution, Step, WatchOptions, Watcher, backoff};
 
 use crate::Error;
 use crate::accounts::{Account, AccountId, AccountStore};
@@ -120,7 +120,11 @@ pub struct Engine {
     watch: Mutex<WatchOptions>,
     history: Arc<History>,
     accounts_changed: Notify,
+    resolutions: broadcast::Sender<Resolution>,
 }
+
+/// How many resolutions a slow subscriber may fall behind before it misses some.
+const RESOLUTIONS_BUFFER: usize = 256;
 
 /// Locks a mutex, ignoring poisoning (every critical section leaves data consistent).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -155,6 +159,7 @@ impl Engine {
             watch: Mutex::new(config.watch),
             history: Arc::new(history),
             accounts_changed: Notify::new(),
+            resolutions: broadcast::channel(RESOLUTIONS_BUFFER).0,
         })
     }
 
@@ -200,12 +205,26 @@ impl Engine {
         self.history.list()
     }
 
-    /// Records how a challenge ended.
-    fn record(&self, challenge: &Challenge, outcome: Outcome) {
-        record(
-            &self.history,
-            HistoryEntry::new(challenge, outcome, self.clock.now()),
-        );
+    /// Every challenge that leaves the pending set from now on, once, with how it ended:
+    /// answered here, answered on another device (or cancelled), expired, refused by the
+    /// server. [`Engine::run`] forwards them as [`Event::ChallengeResolved`].
+    pub fn resolutions(&self) -> broadcast::Receiver<Resolution> {
+        self.resolutions.subscribe()
+    }
+
+    /// A challenge left the pending set: marks it done, records it in history and tells the
+    /// subscribers.
+    fn resolve(&self, challenge: &Challenge, outcome: Outcome) {
+        lock(&self.pending).finish(&challenge.id);
+        let at = self.clock.now();
+        record(&self.history, HistoryEntry::new(challenge, outcome, at));
+        // Nobody listening is fine: history has it.
+        let _ = self.resolutions.send(Resolution {
+            challenge_id: challenge.id.clone(),
+            account_id: challenge.account_id.clone(),
+            outcome,
+            at,
+        });
     }
 
     /// The client of a server and tenant (one per pair, reused).
@@ -347,7 +366,14 @@ impl Engine {
         let wire = client
             .pending_challenge(&account.public_key, None, wait)
             .await?;
-        let Some(id) = wire.challenge_id.filter(|id| !id.is_empty()) else {
+        let current = wire.challenge_id.filter(|id| !id.is_empty());
+        // 1b. A known challenge the server no longer returns, unexpired and not answered
+        //     here, was answered on another device of the user (or cancelled).
+        let gone = lock(&self.pending).take_gone(&account.id, current.as_deref(), self.clock.now());
+        for challenge in gone {
+            self.resolve(&challenge, Outcome::AnsweredElsewhere);
+        }
+        let Some(id) = current else {
             return Ok(Fetched::Nothing);
         };
         // 2. One already shown or answered: nothing more to ask.
@@ -390,22 +416,13 @@ impl Engine {
         }
     }
 
-    /// Drops expired challenges and returns an event for each.
-    pub(crate) fn prune_expired(&self) -> Vec<Event> {
+    /// Drops expired challenges, resolving each as expired.
+    pub(crate) fn prune_expired(&self) {
         let now = self.clock.now();
         let expired = lock(&self.pending).prune(now);
-        let mut pending = lock(&self.pending);
-        expired
-            .into_iter()
-            .map(|challenge| {
-                pending.finish(&challenge.id);
-                self.record(&challenge, Outcome::Expired);
-                Event::ChallengeExpired {
-                    account_id: challenge.account_id,
-                    challenge_id: challenge.id,
-                }
-            })
-            .collect()
+        for challenge in expired {
+            self.resolve(&challenge, Outcome::Expired);
+        }
     }
 
     /// Answers a pending challenge (3.5): approve (after user verification when the account
@@ -425,7 +442,7 @@ impl Engine {
                 id: challenge_id.to_owned(),
             })?;
         if challenge.is_expired(now) {
-            lock(&self.pending).finish(challenge_id);
+            self.resolve(&challenge, Outcome::Expired);
             return Err(Error::ChallengeExpired {
                 id: challenge_id.to_owned(),
             });
@@ -469,30 +486,29 @@ impl Engine {
             decline_reason,
         };
         let client = self.client(&account.base_url, &account.tenant_id)?;
-        match client.answer_challenge(&request).await {
+        lock(&self.pending).set_answering(&challenge.id, true);
+        let sent = client.answer_challenge(&request).await;
+        lock(&self.pending).set_answering(&challenge.id, false);
+        match sent {
             Ok(response) => {
-                lock(&self.pending).finish(&challenge.id);
-                // 5. History (what the user decided, when the server took it as given) and
-                //    the account's last use, saved off the async threads.
+                // 5. The account's last use (saved off the async threads, before the
+                //    resolution is announced, so a listener reading the account sees it),
+                //    then history and the resolution: what the user decided, or a sign-in
+                //    the server failed instead (a wrong number, 8.3).
                 let outcome = match (answer.decision, response.is_verified) {
-                    (Decision::Approve, true) => Some(Outcome::Approved),
-                    (Decision::Approve, false) => None,
+                    (Decision::Approve, true) => Outcome::Approved,
+                    (Decision::Approve, false) => Outcome::WrongNumber,
                     (
                         Decision::Deny {
                             reason: Some(DeclineReason::NotMe),
                         },
                         _,
-                    ) => Some(Outcome::NotMe),
-                    (Decision::Deny { .. }, _) => Some(Outcome::Denied),
+                    ) => Outcome::NotMe,
+                    (Decision::Deny { .. }, _) => Outcome::Denied,
                 };
                 let used = self.clock.now();
-                let entry = outcome.map(|outcome| HistoryEntry::new(&challenge, outcome, used));
-                let history = Arc::clone(&self.history);
                 let accounts = Arc::clone(&self.accounts);
                 let _ = blocking(move || {
-                    if let Some(entry) = entry {
-                        record(&history, entry);
-                    }
                     if let Err(error) = accounts.update(|accounts| {
                         if let Some(account) = accounts.iter_mut().find(|a| a.id == account.id) {
                             account.last_used_at = Some(used);
@@ -503,19 +519,22 @@ impl Engine {
                     Ok(())
                 })
                 .await;
+                self.resolve(&challenge, outcome);
                 Ok(response.is_verified)
             }
             Err(error) => {
-                if matches!(
-                    error.error_code(),
-                    Some(
-                        ErrorCode::ChallengeNotFound
-                            | ErrorCode::ChallengeExpired
-                            | ErrorCode::ChallengeAlreadyAnswered
-                            | ErrorCode::InvalidCredential
-                    )
-                ) {
-                    lock(&self.pending).finish(&challenge.id);
+                // The server will not take an answer any more: the challenge leaves the
+                // pending set (after a network error it stays, so the user can try again).
+                let outcome = match error.error_code() {
+                    Some(ErrorCode::ChallengeExpired) => Some(Outcome::Expired),
+                    Some(ErrorCode::ChallengeAlreadyAnswered) => Some(Outcome::AnsweredElsewhere),
+                    Some(ErrorCode::ChallengeNotFound | ErrorCode::InvalidCredential) => {
+                        Some(Outcome::Refused)
+                    }
+                    _ => None,
+                };
+                if let Some(outcome) = outcome {
+                    self.resolve(&challenge, outcome);
                 }
                 Err(error)
             }
@@ -581,6 +600,7 @@ impl Engine {
     pub async fn run(self: Arc<Self>, events: mpsc::Sender<Event>) {
         let mut tasks = JoinSet::new();
         let mut watching: HashMap<AccountId, AbortHandle> = HashMap::new();
+        let mut resolutions = self.resolutions();
         loop {
             // 1. One watch loop per account; stopped ones for removed accounts.
             let ids: Vec<AccountId> = self.accounts().into_iter().map(|a| a.id).collect();
@@ -600,11 +620,22 @@ impl Engine {
                 let handle = tasks.spawn(watch_loop(engine, id.clone(), events));
                 watching.insert(id, handle);
             }
-            // 2. Until the accounts change or nobody listens.
+            // 2. Until the accounts change or nobody listens; resolutions are passed on.
             tokio::select! {
                 () = self.accounts_changed.notified() => {}
                 () = events.closed() => break,
                 Some(_) = tasks.join_next() => {}
+                resolution = resolutions.recv() => match resolution {
+                    Ok(resolution) => {
+                        if events.send(Event::ChallengeResolved { resolution }).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "resolutions were not passed on");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => {}
+                },
             }
         }
     }
