@@ -53,7 +53,7 @@ pub async fn enroll<R: Runtime>(
         .enroll(&link, EnrollOptions { require_biometric })
         .await?;
     events::ACCOUNTS_CHANGED.emit(&app, ());
-    Ok(AccountView::new(&account, Connection::Connecting))
+    Ok(AccountView::new(&account, Connection::Connecting, None))
 }
 
 /// Removes an account: from the server if it answers, and its key from this device always.

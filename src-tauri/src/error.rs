@@ -50,6 +50,7 @@ pub enum ErrorCode {
     Internal,
 }
 
+#[cfg(test)]
 impl ErrorCode {
     /// Every code, in declaration order (the UI's list; its type check fails when one is
     /// missing here).

@@ -128,6 +128,7 @@ macro_rules! with_commands {
         }
     };
 }
+#[cfg(test)]
 pub(crate) use with_commands;
 
 /// Registers the command handler; shared by [`run_app`] and the tests.

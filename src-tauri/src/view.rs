@@ -38,6 +38,8 @@ pub struct AccountView {
     pub last_used_at: Option<u64>,
     /// The connection to its server.
     pub connection: Connection,
+    /// Until when its server refuses new sign-ins after "it wasn't me" (Unix ms).
+    pub paused_until: Option<u64>,
 }
 
 /// The server's `host[:port]` of a URL.
@@ -64,8 +66,8 @@ fn names(account: &Account) -> (String, String) {
 }
 
 impl AccountView {
-    /// The view of `account` with its connection state.
-    pub fn new(account: &Account, connection: Connection) -> Self {
+    /// The view of `account` with its connection state and pause.
+    pub fn new(account: &Account, connection: Connection, paused_until: Option<u64>) -> Self {
         let server_host = host_of(&account.base_url);
         Self {
             id: account.id.clone(),
@@ -82,6 +84,7 @@ impl AccountView {
             created_at: account.created_at.saturating_mul(1000),
             last_used_at: account.last_used_at.map(|at| at.saturating_mul(1000)),
             connection,
+            paused_until: paused_until.map(|at| at.saturating_mul(1000)),
         }
     }
 }
@@ -246,7 +249,7 @@ mod tests {
 
     #[test]
     fn an_account_without_issuer_or_label_is_named_by_its_host_and_user_id() {
-        let view = AccountView::new(&account(None, None), Connection::Offline);
+        let view = AccountView::new(&account(None, None), Connection::Offline, None);
         assert_eq!(view.issuer, "auth.example.com:8443");
         assert_eq!(view.user_label, "user-42");
         assert_eq!(view.server_host, "auth.example.com:8443");

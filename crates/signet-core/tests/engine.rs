@@ -12,8 +12,8 @@ use serde_json::json;
 use signet_core::engine::{Delivery, Event, Resolution, Step};
 use signet_core::history::Outcome;
 use signet_core::{
-    AccountStore, Answer, DeclineReason, DeviceKeyStore, EnrollOptions, Error, MemoryKeyStore,
-    Watcher,
+    AccountStore, Answer, Clock, DeclineReason, DeviceKeyStore, EnrollOptions, Error,
+    MemoryKeyStore, Watcher,
 };
 use signet_protocol::ErrorCode;
 use signet_server::TenantSettings;
@@ -115,6 +115,12 @@ async fn a_denied_sign_in_fails_and_records_it_was_not_me() {
     assert_eq!(action["state"], "CHALLENGE_FAILED");
     assert_eq!(action["output"]["declineReason"], "notMe");
     assert_eq!(engine.history()[0].outcome, Outcome::NotMe);
+    let paused_until = engine
+        .paused_until(&account.id)
+        .expect("the server said it pauses");
+    assert_eq!(paused_until, world.device_clock.now() + 300);
+    world.advance(Duration::from_secs(300));
+    assert_eq!(engine.paused_until(&account.id), None, "the pause ends");
     let again = engine.answer(&challenge.id, Answer::approve()).await;
     assert!(
         matches!(again, Err(Error::UnknownChallenge { .. })),

@@ -38,7 +38,11 @@ lastUsedAt: number | null,
 /**
  * The connection to its server.
  */
-connection: Connection, };
+connection: Connection,
+/**
+ * Until when its server refuses new sign-ins after "it wasn't me" (Unix ms).
+ */
+pausedUntil: number | null, };
 
 export type EnrollmentPreview = {
 /**

@@ -70,6 +70,17 @@ export function resolutionWords(outcome: Outcome, actionCode: string | null, iss
   }
 }
 
+/**
+ * What "It wasn't me" did: "We told Acme. Sign-ins for this account are paused for 5 minutes."
+ * (`pausedSeconds` 0: the service did not say it pauses them.)
+ */
+export function notMeWords(issuer: string, pausedSeconds: number): string {
+  const told = `We told ${issuer} it wasn't you.`;
+  if (pausedSeconds <= 0) return told;
+  const minutes = Math.max(1, Math.round(pausedSeconds / 60));
+  return `${told} Sign-ins for this account are paused for ${minutes === 1 ? "1 minute" : `${minutes} minutes`}.`;
+}
+
 const connections: Record<ConnectionState, string> = {
   connected: "Connected",
   connecting: "Connecting…",

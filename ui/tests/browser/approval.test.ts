@@ -50,8 +50,9 @@ describe("the approval sheet", () => {
     await page.getByRole("button", { name: "It wasn't me" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
     expect(await callsOf(page, "deny")).toEqual([{ challengeId: "ch-1", notMe: true }]);
+    await page.getByTestId("announcer").getByText("We told Acme", { exact: false }).waitFor();
     expect(await page.getByTestId("announcer").textContent()).toBe(
-      "Reported: it wasn't me: sign-in request from Acme.",
+      "We told Acme it wasn't you.",
     );
     expect(await closeChecked(page)).toEqual([]);
   });
@@ -87,6 +88,26 @@ describe("the approval sheet", () => {
     await page.getByTestId("flash").getByText("Sign-in refused: the number you entered didn't match", { exact: false }).waitFor();
     expect(await page.getByRole("dialog").count()).toBe(0);
     await screenshot(page, "ui-approval-wrong-number-phone");
+    expect(await closeChecked(page)).toEqual([]);
+  });
+
+  it("confirms what \"It wasn't me\" did, and the account card shows the pause counting down", async () => {
+    const page = await appPage(ctx.browser, ctx.url, {
+      accounts: [{ ...acme }],
+      pending: [signIn()],
+      notMePauseMs: 300_000,
+    });
+    await page.getByRole("button", { name: "It wasn't me" }).click();
+    const flash = page.getByTestId("flash");
+    await flash.getByText("We told Acme it wasn't you.", { exact: false }).waitFor();
+    expect(await flash.textContent()).toContain("Sign-ins for this account are paused for 5 minutes.");
+    // The shell tells the screens the request ended; the accounts screen reads the accounts again.
+    await emitEvent(page, "challenge-resolved", { challengeId: "ch-1", accountId: acme.id, outcome: "notMe", at: T0 });
+    const paused = page.getByTestId("account-paused");
+    expect(await paused.textContent()).toContain("Sign-ins paused for 5:00");
+    await page.clock.runFor(61_000);
+    await page.waitForFunction(() => document.querySelector("[data-testid=account-paused]")?.textContent?.includes("3:59"));
+    await screenshot(page, "ui-not-me-paused-phone");
     expect(await closeChecked(page)).toEqual([]);
   });
 

@@ -30,6 +30,8 @@ export interface ShellFixture {
   qrScan?: string;
   /** What `approve` resolves with (default "approved"), e.g. "wrongNumber". */
   approveOutcome?: Commands["approve"]["result"];
+  /** How long (ms) the server pauses an account's sign-ins after "It wasn't me" (none: no pause). */
+  notMePauseMs?: number;
   /** Commands that fail, with the error they reject with. */
   errors?: Record<string, AppError>;
 }
@@ -73,6 +75,9 @@ export function shellMock(cmd: string, args: unknown, fixture: unknown): unknown
       return f.approveOutcome ?? "approved";
     },
     deny: ({ challengeId, notMe }) => {
+      const denied = (f.pending ?? []).find((c) => c.id === challengeId);
+      const account = (f.accounts ?? []).find((a) => a.id === denied?.accountId);
+      if (notMe && account && f.notMePauseMs !== undefined) account.pausedUntil = Date.now() + f.notMePauseMs;
       f.pending = (f.pending ?? []).filter((c) => c.id !== challengeId);
       return notMe ? "notMe" : "denied";
     },

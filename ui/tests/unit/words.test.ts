@@ -4,6 +4,7 @@ import { errorCodes } from "../../src/lib/api";
 import { describeUserAgent } from "../../src/lib/useragent";
 import { countdownWords, formatAgo, formatCountdown, formatDateTime, secondsLeft } from "../../src/lib/time";
 import {
+  notMeWords,
   actionTitle,
   actionWords,
   connectionWords,
@@ -20,6 +21,11 @@ describe("error words", () => {
       expect(errorWords(code, "fallback")).not.toBe("fallback");
       expect(errorWords(code).length).toBeGreaterThan(10);
     }
+  });
+
+  it("confirm what \"It wasn't me\" did, with the pause when the service gave one", () => {
+    expect(notMeWords("Acme", 300)).toBe("We told Acme it wasn't you. Sign-ins for this account are paused for 5 minutes.");
+    expect(notMeWords("Acme", 0)).toBe("We told Acme it wasn't you.");
   });
 
   it("say what happened in the user's terms", () => {

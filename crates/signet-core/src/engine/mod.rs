@@ -121,6 +121,9 @@ pub struct Engine {
     history: Arc<History>,
     accounts_changed: Notify,
     resolutions: broadcast::Sender<Resolution>,
+    /// Accounts whose server refuses new challenges after "it wasn't me", until when (Unix
+    /// seconds; docs/protocol.md 8.4). Kept in memory only.
+    paused: Mutex<HashMap<AccountId, u64>>,
 }
 
 /// How many resolutions a slow subscriber may fall behind before it misses some.
@@ -160,6 +163,7 @@ impl Engine {
             history: Arc::new(history),
             accounts_changed: Notify::new(),
             resolutions: broadcast::channel(RESOLUTIONS_BUFFER).0,
+            paused: Mutex::new(HashMap::new()),
         })
     }
 
@@ -203,6 +207,16 @@ impl Engine {
     /// How past challenges ended, newest first.
     pub fn history(&self) -> Vec<HistoryEntry> {
         self.history.list()
+    }
+
+    /// Until when (Unix seconds) the account's server refuses new sign-ins after this
+    /// device's "it wasn't me" (its cool-down, when the server tells it); `None` when it does not.
+    pub fn paused_until(&self, id: &AccountId) -> Option<u64> {
+        let now = self.clock.now();
+        lock(&self.paused)
+            .get(id)
+            .copied()
+            .filter(|until| *until > now)
     }
 
     /// Every challenge that leaves the pending set from now on, once, with how it ended:
@@ -507,6 +521,11 @@ impl Engine {
                     (Decision::Deny { .. }, _) => Outcome::Denied,
                 };
                 let used = self.clock.now();
+                if outcome == Outcome::NotMe
+                    && let Some(seconds) = response.cool_down_seconds
+                {
+                    lock(&self.paused).insert(account.id.clone(), used.saturating_add(seconds));
+                }
                 let accounts = Arc::clone(&self.accounts);
                 let _ = blocking(move || {
                     if let Err(error) = accounts.update(|accounts| {

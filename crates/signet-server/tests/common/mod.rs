@@ -24,6 +24,8 @@ pub struct Harness {
 pub struct Answer {
     pub status: StatusCode,
     pub body: Value,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
 }
 
 impl Answer {
@@ -224,9 +226,18 @@ impl Harness {
 
 async fn answer(response: reqwest::Response) -> Answer {
     let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
     let bytes = response.bytes().await.expect("body");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer { status, body }
+    Answer {
+        status,
+        body,
+        retry_after,
+    }
 }
 
 /// `Basic base64("<secret>:")`.
