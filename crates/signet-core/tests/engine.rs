@@ -658,8 +658,7 @@ async fn a_new_account_is_connected_after_its_first_step_without_waiting_for_a_l
 
 #[tokio::test]
 async fn a_challenge_answered_on_another_device_of_the_user_is_resolved_as_answered_elsewhere() {
-    // The server answers at once, so the second device's steps do not hold.
-    let world = World::start_with(|config| config.long_poll = false).await;
+    let world = World::start().await;
     let (phone_dir, laptop_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (phone, phone_account) = world.enrolled(phone_dir.path(), "ada").await;
     let (laptop, laptop_account) = world.enrolled(laptop_dir.path(), "ada").await;
@@ -683,8 +682,11 @@ async fn a_challenge_answered_on_another_device_of_the_user_is_resolved_as_answe
             .await
             .unwrap()
     );
-    phone_watcher.step(&phone).await;
-    laptop_watcher.step(&laptop).await;
+    // While a challenge waits for the user, the device asks without holding (the world's
+    // long-poll wait is 20 s: a held request would time out here).
+    tokio::time::timeout(Duration::from_secs(10), laptop_watcher.step(&laptop))
+        .await
+        .expect("a device with a challenge on screen does not long-poll");
 
     assert_eq!(
         resolved(&mut on_phone),
@@ -697,8 +699,17 @@ async fn a_challenge_answered_on_another_device_of_the_user_is_resolved_as_answe
     );
     assert!(laptop.pending().is_empty());
     assert_eq!(laptop.history()[0].outcome, Outcome::AnsweredElsewhere);
-    laptop_watcher.step(&laptop).await;
+    let sign_in_2 = world.rp.sign_in("ada").await;
+    assert_eq!(
+        received(&laptop_watcher.step(&laptop).await),
+        vec![sign_in_2.challenge_id.clone()]
+    );
+    assert_eq!(
+        received(&phone_watcher.step(&phone).await),
+        vec![sign_in_2.challenge_id.clone()]
+    );
     assert!(resolved(&mut on_laptop).is_empty(), "reported once");
+    assert!(resolved(&mut on_phone).is_empty(), "reported once");
     let late = laptop
         .answer(&sign_in.challenge_id, Answer::deny(None))
         .await;

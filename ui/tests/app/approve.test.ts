@@ -144,4 +144,19 @@ describe("the real app against a real signet-server", () => {
     await snapshotSizes("app-history");
     await session.resize(1280, 800);
   });
+
+  it("says what \"It wasn't me\" did and shows the pause on the account card", async () => {
+    const signIn = await server.signIn(user);
+    const sheet = sheetOf(signIn.challengeId);
+    await session.click(await session.waitFor(`${sheet} [data-testid=not-me]`));
+    await session.waitGone(sheet);
+    expect(await session.waitForText("[data-testid=flash]", "We told Acme")).toContain(
+      "Sign-ins for this account are paused for 5 minutes.",
+    );
+    await session.click(await session.waitFor("[data-testid=nav-accounts]"));
+    expect(await session.waitForText("[data-testid=account-paused]", "Sign-ins paused for")).toMatch(/[45]:\d\d/);
+    await snapshotSizes("app-not-me-paused");
+    await expect(server.signIn(user)).rejects.toThrow(/429.*retryAfterSeconds/);
+    await session.resize(1280, 800);
+  });
 });

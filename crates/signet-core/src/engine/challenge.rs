@@ -223,6 +223,13 @@ impl PendingSet {
             .collect()
     }
 
+    /// Whether a challenge of `account` is waiting for the user.
+    pub(crate) fn has_account(&self, account: &AccountId) -> bool {
+        self.pending
+            .values()
+            .any(|challenge| &challenge.account_id == account)
+    }
+
     /// Drops every challenge of an account.
     pub(crate) fn forget_account(&mut self, account: &AccountId) {
         self.pending

@@ -430,6 +430,11 @@ impl Engine {
         }
     }
 
+    /// Whether a challenge of this account is waiting for the user.
+    pub(crate) fn is_waiting(&self, id: &AccountId) -> bool {
+        lock(&self.pending).has_account(id)
+    }
+
     /// Drops expired challenges, resolving each as expired.
     pub(crate) fn prune_expired(&self) {
         let now = self.clock.now();

@@ -175,9 +175,14 @@ impl Watcher {
         engine.prune_expired();
         // 3. Ask: long-poll with `wait`, or a plain poll. The first request after start or
         //    after an outage does not wait, so the connection is known at once rather than
-        //    when a long-poll ends.
-        let wait = (self.delivery == Delivery::LongPoll && self.reached && !self.lost)
-            .then_some(options.long_poll_wait);
+        //    when a long-poll ends; nor does one while a challenge waits for the user, since
+        //    the server holds a long-poll until something is pending and would keep a
+        //    challenge answered on another device on screen until the wait ends.
+        let wait = (self.delivery == Delivery::LongPoll
+            && self.reached
+            && !self.lost
+            && !engine.is_waiting(&self.account))
+        .then_some(options.long_poll_wait);
         let started = Instant::now();
         let result = engine.fetch(&account, wait).await;
         let elapsed = started.elapsed();
