@@ -62,7 +62,7 @@ export function resolutionWords(outcome: Outcome, actionCode: string | null, iss
     case "expired":
       return `The ${request} expired before it was answered.`;
     case "wrongNumber":
-      return `Sign-in refused: the number you entered didn't match the one on the sign-in page, so ${issuer} was told to refuse it. If it was you, start the sign-in again.`;
+      return `Sign-in to ${issuer} refused: the number you entered didn't match the one on the sign-in page. If it was you, start the sign-in again.`;
     case "refused":
       return `The ${request} is no longer waiting for an answer.`;
     default:

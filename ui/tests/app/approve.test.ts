@@ -121,7 +121,7 @@ describe("the real app against a real signet-server", () => {
     await session.type(await session.waitFor(`${sheet} #verification-code`), wrong);
     await session.click(await session.find(`${sheet} [data-testid=approve]`));
     await session.waitGone(sheet);
-    expect(await session.waitForText("[data-testid=flash]", "Sign-in refused")).toContain("didn't match");
+    expect(await session.waitForText("[data-testid=flash]", "Sign-in to Acme refused")).toContain("didn't match");
     expect(await server.state(user, signIn)).toBe("CHALLENGE_FAILED");
     await snapshotSizes("app-wrong-number");
     await session.click(await session.waitFor("[data-testid=nav-history]"));

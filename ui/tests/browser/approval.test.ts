@@ -85,7 +85,7 @@ describe("the approval sheet", () => {
     });
     await page.getByLabel("Number shown on the sign-in page").fill("13");
     await page.getByRole("button", { name: "Approve" }).click();
-    await page.getByTestId("flash").getByText("Sign-in refused: the number you entered didn't match", { exact: false }).waitFor();
+    await page.getByTestId("flash").getByText("Sign-in to Acme refused: the number you entered didn't match", { exact: false }).waitFor();
     expect(await page.getByRole("dialog").count()).toBe(0);
     await screenshot(page, "ui-approval-wrong-number-phone");
     expect(await closeChecked(page)).toEqual([]);

@@ -531,38 +531,35 @@ impl Engine {
                 {
                     lock(&self.paused).insert(account.id.clone(), used.saturating_add(seconds));
                 }
-                let accounts = Arc::clone(&self.accounts);
-                let _ = blocking(move || {
-                    if let Err(error) = accounts.update(|accounts| {
-                        if let Some(account) = accounts.iter_mut().find(|a| a.id == account.id) {
-                            account.last_used_at = Some(used);
-                        }
-                    }) {
-                        tracing::warn!(%error, "cannot save the account's last use");
-                    }
-                    Ok(())
-                })
-                .await;
+                self.note_use(account.id, used).await;
                 self.resolve(&challenge, outcome);
                 Ok(response.is_verified)
             }
             Err(error) => {
                 // The server will not take an answer any more: the challenge leaves the
                 // pending set (after a network error it stays, so the user can try again).
-                let outcome = match error.error_code() {
-                    Some(ErrorCode::ChallengeExpired) => Some(Outcome::Expired),
-                    Some(ErrorCode::ChallengeAlreadyAnswered) => Some(Outcome::AnsweredElsewhere),
-                    Some(ErrorCode::ChallengeNotFound | ErrorCode::InvalidCredential) => {
-                        Some(Outcome::Refused)
-                    }
-                    _ => None,
-                };
-                if let Some(outcome) = outcome {
+                if let Some(outcome) = refusal_outcome(&error) {
                     self.resolve(&challenge, outcome);
                 }
                 Err(error)
             }
         }
+    }
+
+    /// Saves when an account last answered, off the async threads; a failure is logged only.
+    async fn note_use(&self, id: AccountId, used: u64) {
+        let accounts = Arc::clone(&self.accounts);
+        let _ = blocking(move || {
+            if let Err(error) = accounts.update(|accounts| {
+                if let Some(account) = accounts.iter_mut().find(|a| a.id == id) {
+                    account.last_used_at = Some(used);
+                }
+            }) {
+                tracing::warn!(%error, "cannot save the account's last use");
+            }
+            Ok(())
+        })
+        .await;
     }
 
     /// Removes an account: 3.3 on the server (signed time window), then the local key and
@@ -662,6 +659,18 @@ impl Engine {
                 },
             }
         }
+    }
+}
+
+/// How a challenge ended when the server refused this device's answer to it: it expired,
+/// another device answered first, or the server no longer knows it or this device's key.
+/// `None` for other errors (after a network error the challenge stays, to try again).
+fn refusal_outcome(error: &Error) -> Option<Outcome> {
+    match error.error_code()? {
+        ErrorCode::ChallengeExpired => Some(Outcome::Expired),
+        ErrorCode::ChallengeAlreadyAnswered => Some(Outcome::AnsweredElsewhere),
+        ErrorCode::ChallengeNotFound | ErrorCode::InvalidCredential => Some(Outcome::Refused),
+        _ => None,
     }
 }
 
