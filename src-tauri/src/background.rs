@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use serde_json::json;
 use signet_core::Event;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use signet_core::history::Outcome;
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::events;
@@ -26,22 +26,18 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-fn emit<R: Runtime, S: serde::Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: S) {
-    if let Err(error) = app.emit(event, payload) {
-        tracing::warn!(%error, event, "cannot emit to the UI");
-    }
-}
-
 fn connection<R: Runtime>(
     app: &AppHandle<R>,
     account_id: &signet_core::AccountId,
     state: Connection,
 ) {
     if app.state::<AppState>().set_connection(account_id, state) {
-        emit(
+        events::CONNECTION_CHANGED.emit(
             app,
-            events::CONNECTION_CHANGED,
-            json!({ "accountId": account_id, "connection": state }),
+            events::ConnectionChanged {
+                account_id: account_id.clone(),
+                connection: state,
+            },
         );
     }
 }
@@ -53,16 +49,24 @@ fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
             connection(app, &challenge.account_id, Connection::Connected);
             let account = state.engine.account(&challenge.account_id);
             let view = ChallengeView::new(&challenge, account.as_ref());
-            emit(app, events::CHALLENGE_RECEIVED, view);
+            events::CHALLENGE_RECEIVED.emit(app, view);
             if state.settings().notifications {
                 notify(app, &state, &challenge.id);
             }
         }
-        Event::ChallengeExpired { challenge_id, .. } => {
-            emit(
+        Event::ChallengeResolved { resolution } => {
+            // An answer reaches the server only when it is connected.
+            if resolution.outcome != Outcome::Expired {
+                connection(app, &resolution.account_id, Connection::Connected);
+            }
+            events::CHALLENGE_RESOLVED.emit(
                 app,
-                events::CHALLENGE_EXPIRED,
-                json!({ "challengeId": challenge_id }),
+                events::ChallengeResolved {
+                    challenge_id: resolution.challenge_id,
+                    account_id: resolution.account_id,
+                    outcome: resolution.outcome,
+                    at: resolution.at.saturating_mul(1000),
+                },
             );
         }
         Event::ConnectionRestored { account_id } | Event::DeliveryChanged { account_id, .. } => {
@@ -102,10 +106,6 @@ pub fn on_notification_tap<R: Runtime>(app: &AppHandle<R>, notification_id: i32)
         .state::<AppState>()
         .notification_challenge(notification_id)
     {
-        emit(
-            app,
-            events::OPEN_CHALLENGE,
-            json!({ "challengeId": challenge_id }),
-        );
+        events::OPEN_CHALLENGE.emit(app, events::OpenChallenge { challenge_id });
     }
 }

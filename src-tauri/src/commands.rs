@@ -1,5 +1,6 @@
 //! Tauri commands: each one is a single call into the core, its result in the UI's shape.
-//! The contract is `ui/src/lib/api.ts`.
+//! Their names, arguments and results are the UI contract: `contract.rs` lists them and
+//! generates `ui/src/lib/bindings.ts`, which `ui/src/lib/api.ts` calls through.
 
 // Tauri hands commands their arguments and state by value.
 #![allow(clippy::needless_pass_by_value)]
@@ -7,7 +8,7 @@
 use signet_core::history::Outcome;
 use signet_core::settings::Settings;
 use signet_core::{AccountId, Answer, DeclineReason, EnrollOptions, EnrollmentLink};
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::events;
@@ -20,9 +21,9 @@ use crate::view::{
 /// The app's version, as built (the workspace version in `Cargo.toml`). The first screen asks
 /// for it as it is mounted: its first call logs the start-up time.
 #[tauri::command]
-pub fn app_version() -> &'static str {
+pub fn app_version() -> String {
     crate::startup::first_screen_shown();
-    env!("CARGO_PKG_VERSION")
+    env!("CARGO_PKG_VERSION").to_owned()
 }
 
 /// The enrolled accounts, newest first.
@@ -36,7 +37,7 @@ pub fn list_accounts(state: State<'_, AppState>) -> Vec<AccountView> {
 #[tauri::command]
 pub fn preview_enrollment(
     state: State<'_, AppState>,
-    link: &str,
+    link: String,
 ) -> CommandResult<EnrollmentPreview> {
     let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
     let existing = state.engine.check_link(&link)?;
@@ -56,8 +57,8 @@ pub async fn enroll<R: Runtime>(
         .engine
         .enroll(&link, EnrollOptions { require_biometric })
         .await?;
-    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
-    Ok(AccountView::new(&account, Connection::Connecting))
+    events::ACCOUNTS_CHANGED.emit(&app, ());
+    Ok(AccountView::new(&account, Connection::Connecting, None))
 }
 
 /// Enrolls this device from a link in place of an account of the same user (the preview's
@@ -79,8 +80,8 @@ pub async fn replace_account<R: Runtime>(
             EnrollOptions { require_biometric },
         )
         .await?;
-    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
-    Ok(AccountView::new(&account, Connection::Connecting))
+    events::ACCOUNTS_CHANGED.emit(&app, ());
+    Ok(AccountView::new(&account, Connection::Connecting, None))
 }
 
 /// Removes an account: from the server if it answers, and its key from this device always.
@@ -91,7 +92,7 @@ pub async fn remove_account<R: Runtime>(
     account_id: String,
 ) -> CommandResult<()> {
     state.engine.remove(&AccountId::new(&account_id)).await?;
-    let _ = app.emit(events::ACCOUNTS_CHANGED, ());
+    events::ACCOUNTS_CHANGED.emit(&app, ());
     Ok(())
 }
 
@@ -142,7 +143,8 @@ pub fn pending_challenges(state: State<'_, AppState>) -> Vec<ChallengeView> {
         .collect()
 }
 
-/// Approves a challenge (after the biometric, when the account asks for it).
+/// Approves a challenge (after the biometric, when the account asks for it). A number that
+/// does not match fails the sign-in on the server at once (one attempt): `wrongNumber`.
 #[tauri::command]
 pub async fn approve(
     state: State<'_, AppState>,
@@ -154,13 +156,11 @@ pub async fn approve(
         None => Answer::approve(),
     };
     let verified = state.engine.answer(&challenge_id, answer).await?;
-    if !verified {
-        return Err(CommandError::new(
-            ErrorCode::WrongVerificationCode,
-            "the server did not accept the approval: the number does not match",
-        ));
-    }
-    Ok(Outcome::Approved)
+    Ok(if verified {
+        Outcome::Approved
+    } else {
+        Outcome::WrongNumber
+    })
 }
 
 /// Denies a challenge, optionally saying "it wasn't me".

@@ -5,9 +5,10 @@
 use serde::Serialize;
 use signet_core::{Error, LinkProblem};
 use signet_protocol::{Error as ProtocolError, ErrorCode as WireCode};
+use ts_rs::TS;
 
-/// The stable error codes of the UI contract (`ui/src/lib/api.ts`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The stable error codes of the UI contract (generated into `ui/src/lib/bindings.ts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -39,8 +40,6 @@ pub enum ErrorCode {
     ChallengeExpired,
     /// The challenge was already answered.
     ChallengeAlreadyAnswered,
-    /// The number typed does not match the sign-in page.
-    WrongVerificationCode,
     /// The challenge needs the number from the sign-in page.
     VerificationCodeRequired,
     /// The biometric prompt was cancelled or failed.
@@ -57,8 +56,37 @@ pub enum ErrorCode {
     Internal,
 }
 
+#[cfg(test)]
+impl ErrorCode {
+    /// Every code, in declaration order (the UI's list; its type check fails when one is
+    /// missing here).
+    pub const ALL: [Self; 21] = [
+        Self::InvalidLink,
+        Self::UnsupportedLinkVersion,
+        Self::InsecureServer,
+        Self::Network,
+        Self::LinkAlreadyUsed,
+        Self::LinkExpired,
+        Self::LinkNotForThisServer,
+        Self::Server,
+        Self::Unauthorized,
+        Self::ExpiredToken,
+        Self::AccountNotFound,
+        Self::ChallengeNotFound,
+        Self::ChallengeExpired,
+        Self::ChallengeAlreadyAnswered,
+        Self::VerificationCodeRequired,
+        Self::BiometricCancelled,
+        Self::BiometricUnavailable,
+        Self::Keystore,
+        Self::Storage,
+        Self::InvalidSettings,
+        Self::Internal,
+    ];
+}
+
 /// A command's error, as the UI receives it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct CommandError {
     /// What kind of error, for the UI's words.
     pub code: ErrorCode,

@@ -9,6 +9,8 @@
 mod background;
 mod biometric;
 mod commands;
+#[cfg(test)]
+mod contract;
 mod error;
 mod events;
 mod startup;
@@ -26,8 +28,7 @@ use mobile::Platform;
 
 use std::sync::Arc;
 
-use serde_json::json;
-use tauri::{Emitter, Manager, Runtime};
+use tauri::{Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_notification::NotificationExt;
 
@@ -89,7 +90,12 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     let linked = handle.clone();
     let forward_links = move |urls: Vec<tauri::Url>| {
         for url in urls.into_iter().filter(|url| url.scheme() == "signet") {
-            let _ = linked.emit(events::ENROLL_LINK, json!({ "link": url.as_str() }));
+            events::ENROLL_LINK.emit(
+                &linked,
+                events::EnrollLink {
+                    link: url.as_str().to_owned(),
+                },
+            );
         }
     };
     if let Ok(Some(urls)) = app.deep_link().get_current() {
@@ -100,25 +106,40 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     Ok(())
 }
 
+/// Every command the UI may call, once: `$then!` receives their names (the handler below, and
+/// the contract test that checks its list of signatures names the same commands).
+macro_rules! with_commands {
+    ($then:ident) => {
+        $then! {
+            app_version,
+            list_accounts,
+            preview_enrollment,
+            enroll,
+            replace_account,
+            remove_account,
+            set_require_biometric,
+            biometric_status,
+            platform_features,
+            pending_challenges,
+            approve,
+            deny,
+            history,
+            settings,
+            update_settings,
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use with_commands;
+
 /// Registers the command handler; shared by [`run_app`] and the tests.
 fn commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::app_version,
-        commands::list_accounts,
-        commands::preview_enrollment,
-        commands::enroll,
-        commands::replace_account,
-        commands::remove_account,
-        commands::set_require_biometric,
-        commands::biometric_status,
-        commands::platform_features,
-        commands::pending_challenges,
-        commands::approve,
-        commands::deny,
-        commands::history,
-        commands::settings,
-        commands::update_settings,
-    ])
+    macro_rules! handler {
+        ($($command:ident,)*) => {
+            builder.invoke_handler(tauri::generate_handler![$(commands::$command),*])
+        };
+    }
+    with_commands!(handler)
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ impl AppState {
                     .get(&account.id)
                     .copied()
                     .unwrap_or(Connection::Connecting);
-                AccountView::new(account, connection)
+                AccountView::new(account, connection, self.engine.paused_until(&account.id))
             })
             .collect();
         views.reverse();

@@ -4,9 +4,10 @@
 use serde::Serialize;
 use signet_core::history::{HistoryEntry, Outcome};
 use signet_core::{Account, AccountId, EnrollmentLink};
+use ts_rs::TS;
 
 /// An account's connection to its server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Connection {
     /// The server answers.
@@ -18,7 +19,7 @@ pub enum Connection {
 }
 
 /// An enrolled account, as the accounts screen shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
     /// Local id.
@@ -37,6 +38,8 @@ pub struct AccountView {
     pub last_used_at: Option<u64>,
     /// The connection to its server.
     pub connection: Connection,
+    /// Until when its server refuses new sign-ins after "it wasn't me" (Unix ms).
+    pub paused_until: Option<u64>,
 }
 
 /// The server's `host[:port]` of a URL.
@@ -63,8 +66,8 @@ fn names(account: &Account) -> (String, String) {
 }
 
 impl AccountView {
-    /// The view of `account` with its connection state.
-    pub fn new(account: &Account, connection: Connection) -> Self {
+    /// The view of `account` with its connection state and pause.
+    pub fn new(account: &Account, connection: Connection, paused_until: Option<u64>) -> Self {
         let server_host = host_of(&account.base_url);
         Self {
             id: account.id.clone(),
@@ -81,12 +84,13 @@ impl AccountView {
             created_at: account.created_at.saturating_mul(1000),
             last_used_at: account.last_used_at.map(|at| at.saturating_mul(1000)),
             connection,
+            paused_until: paused_until.map(|at| at.saturating_mul(1000)),
         }
     }
 }
 
 /// What an enrollment link will enroll, shown before anything is sent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentPreview {
     /// Who the account is with, when the link names it.
@@ -116,7 +120,7 @@ impl EnrollmentPreview {
 }
 
 /// A pending challenge, as the approval sheet shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ChallengeView {
     /// The challenge's id.
@@ -134,6 +138,7 @@ pub struct ChallengeView {
     /// The browser that started it.
     pub user_agent: Option<String>,
     /// The relying party's details (amount, merchant, note).
+    #[ts(type = "Record<string, unknown> | null")]
     pub custom: Option<serde_json::Value>,
     /// When it expires (Unix ms).
     pub expires_at: u64,
@@ -164,7 +169,7 @@ impl ChallengeView {
 }
 
 /// A past challenge, as the history screen shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryView {
     /// The challenge's id.
@@ -182,6 +187,7 @@ pub struct HistoryView {
     /// Which browser.
     pub user_agent: Option<String>,
     /// The relying party's details (amount, merchant, note) as they were shown.
+    #[ts(type = "Record<string, unknown> | null")]
     pub custom: Option<serde_json::Value>,
     /// How it ended.
     pub outcome: Outcome,
@@ -210,7 +216,7 @@ impl HistoryView {
 }
 
 /// What this platform can do beyond the common set.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformFeatures {
     /// A camera QR scanner for enrollment codes.
@@ -218,7 +224,7 @@ pub struct PlatformFeatures {
 }
 
 /// Whether this device can ask for a biometric, and why not.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BiometricStatus {
     /// Whether accounts may require a biometric.
@@ -250,7 +256,7 @@ mod tests {
 
     #[test]
     fn an_account_without_issuer_or_label_is_named_by_its_host_and_user_id() {
-        let view = AccountView::new(&account(None, None), Connection::Offline);
+        let view = AccountView::new(&account(None, None), Connection::Offline, None);
         assert_eq!(view.issuer, "auth.example.com:8443");
         assert_eq!(view.user_label, "user-42");
         assert_eq!(view.server_host, "auth.example.com:8443");

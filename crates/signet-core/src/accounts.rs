@@ -26,6 +26,7 @@ pub const FILE_NAME: &str = "accounts.json";
 
 /// The local id of an enrolled account (16 hex digits), stable across restarts.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct AccountId(String);
 

@@ -19,7 +19,9 @@ pub const FILE_NAME: &str = "history.json";
 
 /// How a challenge ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Outcome {
     /// The user approved it.
     Approved,
@@ -29,6 +31,15 @@ pub enum Outcome {
     NotMe,
     /// Nobody answered in time.
     Expired,
+    /// It stopped waiting before its expiry without an answer from this device: another
+    /// device of the same user answered it, or the relying party cancelled it.
+    AnsweredElsewhere,
+    /// The user approved with a number that did not match the sign-in page, and the server
+    /// failed the sign-in (docs/protocol.md 8.3: one attempt).
+    WrongNumber,
+    /// The server no longer accepted an answer (it does not know the challenge, or no longer
+    /// knows this device's key).
+    Refused,
 }
 
 /// One past challenge.

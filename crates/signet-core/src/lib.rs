@@ -50,7 +50,7 @@ pub use accounts::{Account, AccountId, AccountStore};
 pub use client::{Client, ClientOptions};
 pub use engine::{
     Answer, Challenge, Decision, Delivery, Engine, EngineConfig, EnrollOptions, Event, Removal,
-    UserVerifier, WatchOptions, Watcher,
+    Resolution, UserVerifier, WatchOptions, Watcher,
 };
 pub use error::{Error, LinkProblem};
 pub use keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription, KeyringKeyStore, MemoryKeyStore};

@@ -14,6 +14,7 @@ pub const FILE_NAME: &str = "settings.json";
 
 /// What the user can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Raise a system notification for a new challenge.

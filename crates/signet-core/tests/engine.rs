@@ -9,13 +9,22 @@ use std::time::Duration;
 
 use common::{ScriptedVerifier, World, spawn_at};
 use serde_json::json;
-use signet_core::engine::{Delivery, Event, Step};
+use signet_core::engine::{Delivery, Event, Resolution, Step};
 use signet_core::history::Outcome;
 use signet_core::{
     AccountStore, Answer, DeclineReason, DeviceKeyStore, EnrollOptions, Error, MemoryKeyStore,
     Watcher,
 };
+use signet_protocol::ErrorCode;
+use signet_protocol::clock::Clock as _;
 use signet_server::TenantSettings;
+
+/// The resolutions announced so far, without waiting.
+fn resolved(receiver: &mut tokio::sync::broadcast::Receiver<Resolution>) -> Vec<(String, Outcome)> {
+    std::iter::from_fn(|| receiver.try_recv().ok())
+        .map(|resolution| (resolution.challenge_id, resolution.outcome))
+        .collect()
+}
 
 fn received(step: &Step) -> Vec<String> {
     step.events
@@ -107,6 +116,12 @@ async fn a_denied_sign_in_fails_and_records_it_was_not_me() {
     assert_eq!(action["state"], "CHALLENGE_FAILED");
     assert_eq!(action["output"]["declineReason"], "notMe");
     assert_eq!(engine.history()[0].outcome, Outcome::NotMe);
+    let paused_until = engine
+        .paused_until(&account.id)
+        .expect("the server said it pauses");
+    assert_eq!(paused_until, world.clock.now_seconds() + 300);
+    world.advance(Duration::from_secs(300));
+    assert_eq!(engine.paused_until(&account.id), None, "the pause ends");
     let again = engine.answer(&challenge.id, Answer::approve()).await;
     assert!(
         matches!(again, Err(Error::UnknownChallenge { .. })),
@@ -167,16 +182,26 @@ async fn a_wrong_number_fails_the_sign_in() {
     let code = sign_in.verification_code.clone().unwrap();
     let wrong = if code == "00" { "01" } else { "00" };
     let challenge = engine.check_now(&account.id).await.unwrap().unwrap();
+    let mut resolutions = engine.resolutions();
 
     let verified = engine
         .answer(&challenge.id, Answer::approve_with_code(wrong))
         .await
-        .unwrap_or(false);
+        .unwrap_or(true);
     assert!(!verified);
     assert_eq!(
         world.rp.action(&sign_in).await.unwrap()["state"],
         "CHALLENGE_FAILED"
     );
+    assert_eq!(
+        resolved(&mut resolutions),
+        vec![(challenge.id.clone(), Outcome::WrongNumber)]
+    );
+    assert!(
+        engine.pending().is_empty(),
+        "one attempt: the request is closed"
+    );
+    assert_eq!(engine.history()[0].outcome, Outcome::WrongNumber);
 }
 
 #[tokio::test]
@@ -191,17 +216,18 @@ async fn an_expired_challenge_is_dropped_reported_once_and_cannot_be_answered() 
         vec![sign_in.challenge_id.clone()]
     );
 
+    let mut resolutions = engine.resolutions();
     world.advance(Duration::from_secs(121));
     let step = watcher.step(&engine).await;
-    let expired: Vec<&Event> = step
-        .events
-        .iter()
-        .filter(|event| matches!(event, Event::ChallengeExpired { .. }))
-        .collect();
-    assert_eq!(expired.len(), 1, "{step:?}");
+    assert_eq!(
+        resolved(&mut resolutions),
+        vec![(sign_in.challenge_id.clone(), Outcome::Expired)],
+        "{step:?}"
+    );
     assert!(received(&step).is_empty());
     assert!(engine.pending().is_empty());
     assert!(watcher.step(&engine).await.events.is_empty());
+    assert!(resolved(&mut resolutions).is_empty(), "reported once");
     assert_eq!(engine.history().len(), 1, "expiry recorded once");
     assert_eq!(engine.history()[0].outcome, Outcome::Expired);
     let answer = engine
@@ -223,11 +249,12 @@ async fn long_poll_delivers_a_challenge_started_while_the_device_waits() {
     let dir = tempfile::tempdir().unwrap();
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
 
+    let mut watcher = Watcher::new(account.id.clone());
+    let connected = watcher.step(&engine).await;
+    assert!(received(&connected).is_empty());
     let waiting = {
         let engine = Arc::clone(&engine);
-        let id = account.id.clone();
         tokio::spawn(async move {
-            let mut watcher = Watcher::new(id);
             let step = watcher.step(&engine).await;
             (step, watcher.delivery())
         })
@@ -321,6 +348,10 @@ async fn a_server_that_does_not_hold_requests_makes_the_device_poll_every_interv
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let mut watcher = Watcher::new(account.id.clone());
 
+    // The first request asks without `wait` (to know the connection at once); the second
+    // one's immediate answer despite `wait` shows the server does not hold requests.
+    let connected = watcher.step(&engine).await;
+    assert_eq!(watcher.delivery(), Delivery::LongPoll, "{connected:?}");
     let first = watcher.step(&engine).await;
     assert_eq!(watcher.delivery(), Delivery::Polling);
     assert!(
@@ -641,4 +672,124 @@ async fn the_run_loop_sends_challenges_of_accounts_enrolled_while_it_runs() {
     assert_eq!(event.id, sign_in.challenge_id);
     drop(events);
     running.abort();
+}
+
+#[tokio::test]
+async fn a_new_account_is_connected_after_its_first_step_without_waiting_for_a_long_poll() {
+    let world = World::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, account) = world.enrolled(dir.path(), "ada").await;
+    let mut watcher = Watcher::new(account.id.clone());
+
+    // The world's long-poll wait is 20 s: a first step that waited would time out here.
+    let first = tokio::time::timeout(Duration::from_secs(10), watcher.step(&engine))
+        .await
+        .expect("the first step does not hold");
+    assert!(
+        matches!(first.events.as_slice(), [Event::ConnectionRestored { .. }]),
+        "{first:?}"
+    );
+    assert_eq!(watcher.delivery(), Delivery::LongPoll);
+    assert_eq!(
+        first.next_delay,
+        Duration::ZERO,
+        "the long-poll follows at once"
+    );
+}
+
+#[tokio::test]
+async fn a_challenge_answered_on_another_device_of_the_user_is_resolved_as_answered_elsewhere() {
+    let world = World::start().await;
+    let (phone_dir, laptop_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (phone, phone_account) = world.enrolled(phone_dir.path(), "ada").await;
+    let (laptop, laptop_account) = world.enrolled(laptop_dir.path(), "ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
+    let mut phone_watcher = Watcher::new(phone_account.id.clone());
+    let mut laptop_watcher = Watcher::new(laptop_account.id.clone());
+    assert_eq!(
+        received(&phone_watcher.step(&phone).await),
+        vec![sign_in.challenge_id.clone()]
+    );
+    assert_eq!(
+        received(&laptop_watcher.step(&laptop).await),
+        vec![sign_in.challenge_id.clone()]
+    );
+    let mut on_phone = phone.resolutions();
+    let mut on_laptop = laptop.resolutions();
+
+    assert!(
+        phone
+            .answer(&sign_in.challenge_id, Answer::approve())
+            .await
+            .unwrap()
+    );
+    // While a challenge waits for the user, the device asks without holding (the world's
+    // long-poll wait is 20 s: a held request would time out here).
+    tokio::time::timeout(Duration::from_secs(10), laptop_watcher.step(&laptop))
+        .await
+        .expect("a device with a challenge on screen does not long-poll");
+
+    assert_eq!(
+        resolved(&mut on_phone),
+        vec![(sign_in.challenge_id.clone(), Outcome::Approved)],
+        "this device's own answer is not taken for another device's"
+    );
+    assert_eq!(
+        resolved(&mut on_laptop),
+        vec![(sign_in.challenge_id.clone(), Outcome::AnsweredElsewhere)]
+    );
+    assert!(laptop.pending().is_empty());
+    assert_eq!(laptop.history()[0].outcome, Outcome::AnsweredElsewhere);
+    let sign_in_2 = world.rp.sign_in("ada").await.unwrap();
+    assert_eq!(
+        received(&laptop_watcher.step(&laptop).await),
+        vec![sign_in_2.challenge_id.clone()]
+    );
+    assert_eq!(
+        received(&phone_watcher.step(&phone).await),
+        vec![sign_in_2.challenge_id.clone()]
+    );
+    assert!(resolved(&mut on_laptop).is_empty(), "reported once");
+    assert!(resolved(&mut on_phone).is_empty(), "reported once");
+    let late = laptop
+        .answer(&sign_in.challenge_id, Answer::deny(None))
+        .await;
+    assert!(
+        matches!(late, Err(Error::UnknownChallenge { .. })),
+        "{late:?}"
+    );
+}
+
+#[tokio::test]
+async fn answering_a_challenge_another_device_answered_first_resolves_it_as_answered_elsewhere() {
+    let world = World::start_with(|config| config.long_poll = false).await;
+    let (phone_dir, laptop_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (phone, phone_account) = world.enrolled(phone_dir.path(), "ada").await;
+    let (laptop, laptop_account) = world.enrolled(laptop_dir.path(), "ada").await;
+    let sign_in = world.rp.sign_in("ada").await.unwrap();
+    phone.check_now(&phone_account.id).await.unwrap().unwrap();
+    laptop.check_now(&laptop_account.id).await.unwrap().unwrap();
+    let mut on_laptop = laptop.resolutions();
+
+    phone
+        .answer(&sign_in.challenge_id, Answer::deny(None))
+        .await
+        .unwrap();
+    let refused = laptop
+        .answer(&sign_in.challenge_id, Answer::approve())
+        .await;
+
+    assert!(
+        matches!(&refused, Err(error) if error.error_code() == Some(ErrorCode::ChallengeAlreadyAnswered)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        resolved(&mut on_laptop),
+        vec![(sign_in.challenge_id.clone(), Outcome::AnsweredElsewhere)]
+    );
+    assert!(laptop.pending().is_empty());
+    assert_eq!(
+        world.rp.action(&sign_in).await.unwrap()["state"],
+        "CHALLENGE_FAILED"
+    );
 }

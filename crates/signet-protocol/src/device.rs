@@ -199,6 +199,10 @@ pub struct AnswerChallengeRequest {
 pub struct AnswerChallengeResponse {
     /// Whether the answer was accepted.
     pub is_verified: bool,
+    /// Extension (8.4): after a `notMe` decline, how long the server refuses new challenges
+    /// for this user (its push-fatigue cool-down), in seconds. Absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cool_down_seconds: Option<u64>,
 }
 
 /// 3.6a response: `POST .../push/sign?publicKey=Q(PK)`.

@@ -74,6 +74,9 @@ pub enum Error {
     RateLimited {
         /// Which limit, for people.
         reason: &'static str,
+        /// When the limit has a known end (the "it wasn't me" cool-down): how long until it
+        /// ends. Sent as `retryAfterSeconds` in the body and as `Retry-After`.
+        retry_after: Option<std::time::Duration>,
     },
     /// No such route or resource.
     #[error("{what} not found")]
@@ -192,6 +195,22 @@ impl IntoResponse for Error {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::debug!(code = ?self.code(), "request refused");
+        }
+        if let Self::RateLimited {
+            retry_after: Some(retry_after),
+            ..
+        } = &self
+        {
+            // Whole seconds, rounded up: a client that waits this long is let through.
+            let seconds = retry_after.as_millis().div_ceil(1000).max(1);
+            let mut body = serde_json::to_value(self.body()).unwrap_or_default();
+            body["retryAfterSeconds"] =
+                serde_json::Value::from(u64::try_from(seconds).unwrap_or(u64::MAX));
+            let mut response = (status, Json(body)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            return response;
         }
         let mut response = (status, Json(self.body())).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

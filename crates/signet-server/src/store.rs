@@ -856,11 +856,13 @@ impl Store {
             if from_address >= i64::from(limits.max_live_nonces_per_address) {
                 return Err(Error::RateLimited {
                     reason: "too many unused nonces for this key from this address; use one or wait for them to expire",
+                    retry_after: None,
                 });
             }
             if in_all >= i64::from(limits.max_live_nonces_per_key) {
                 return Err(Error::RateLimited {
                     reason: "too many unused nonces for this key; use one or wait for them to expire",
+                    retry_after: None,
                 });
             }
             sqlx::query(
@@ -971,6 +973,7 @@ impl Store {
                     if exists.is_none() {
                         return Err(Error::RateLimited {
                             reason: "too many open actions for this tenant; finish or let some expire first",
+                            retry_after: None,
                         });
                     }
                 }
@@ -1138,18 +1141,23 @@ impl Store {
             if open >= i64::from(limits.max_open_challenges) {
                 return Err(Error::RateLimited {
                     reason: "too many open challenges for this user",
+                    retry_after: None,
                 });
             }
             if recent >= i64::from(limits.max_recent_challenges) {
                 return Err(Error::RateLimited {
                     reason: "too many recent challenges for this user",
+                    retry_after: None,
                 });
             }
-            if last_not_me
-                .is_some_and(|at| at > now.saturating_sub(duration_ms(limits.not_me_cooldown)))
+            if let Some(at) = last_not_me
+                && at > now.saturating_sub(duration_ms(limits.not_me_cooldown))
             {
+                let ends = at.saturating_add(duration_ms(limits.not_me_cooldown));
+                let left_ms = u64::try_from(ends.saturating_sub(now)).unwrap_or(0);
                 return Err(Error::RateLimited {
                     reason: "a recent sign-in was declined as \"it wasn't me\"; try again later",
+                    retry_after: Some(std::time::Duration::from_millis(left_ms)),
                 });
             }
             // 2. The challenge itself.

@@ -206,7 +206,7 @@ async fn a_not_me_decline_is_recorded_and_starts_a_cool_down() {
     let device = h.enrolled_device("frank").await;
     let (token, key) = h.sign_in("frank", json!({})).await;
     let challenge_id = h.challenge(&token).await;
-    device
+    let answered = device
         .answer(
             &h.api,
             &challenge_id,
@@ -215,16 +215,32 @@ async fn a_not_me_decline_is_recorded_and_starts_a_cool_down() {
         )
         .await
         .ok();
+    assert_eq!(
+        answered["coolDownSeconds"],
+        RateLimits::default().not_me_cooldown.as_secs(),
+        "the device is told how long sign-ins are paused"
+    );
     let action = h.action("frank", &key).await;
     assert_eq!(action["state"], "CHALLENGE_FAILED");
     assert_eq!(action["output"], json!({"declineReason": "notMe"}));
-    // 1. During the cool-down no new challenge reaches the user.
+    // 1. During the cool-down no new challenge reaches the user, and the relying party is
+    //    told how long it lasts (in the body and in `Retry-After`).
+    h.clock.advance(std::time::Duration::from_secs(60));
     let (again, _) = h.sign_in("frank", json!({})).await;
-    h.start_challenge(&again, json!({"action": "signIn"}))
-        .await
-        .error(429, "rate_limited");
+    let refused = h.start_challenge(&again, json!({"action": "signIn"})).await;
+    refused.error(429, "rate_limited");
+    let left = RateLimits::default().not_me_cooldown.as_secs() - 60;
+    assert_eq!(refused.body["retryAfterSeconds"], left, "{}", refused.body);
+    assert_eq!(refused.retry_after, Some(left.to_string()));
+    h.clock.advance(std::time::Duration::from_secs(left - 1));
+    let last_second = h.start_challenge(&again, json!({"action": "signIn"})).await;
+    assert_eq!(
+        last_second.body["retryAfterSeconds"], 1,
+        "{}",
+        last_second.body
+    );
+    h.clock.advance(std::time::Duration::from_secs(1));
     // 2. After it, challenges flow again.
-    h.clock.advance(RateLimits::default().not_me_cooldown);
     h.start_challenge(&again, json!({"action": "signIn"}))
         .await
         .ok();
@@ -240,9 +256,13 @@ async fn too_many_open_challenges_for_one_user_are_rate_limited() {
     let (token, _) = h.sign_in("gina", json!({})).await;
     h.challenge(&token).await;
     h.challenge(&token).await;
-    h.start_challenge(&token, json!({"action": "signIn"}))
-        .await
-        .error(429, "rate_limited");
+    let refused = h.start_challenge(&token, json!({"action": "signIn"})).await;
+    refused.error(429, "rate_limited");
+    assert!(
+        refused.body.get("retryAfterSeconds").is_none() && refused.retry_after.is_none(),
+        "only the cool-down has a known end: {}",
+        refused.body
+    );
 }
 
 #[tokio::test]

@@ -23,6 +23,8 @@ pub struct Answer {
     pub status: StatusCode,
     /// The body as JSON, or `null`.
     pub body: Value,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
 }
 
 impl Api {
@@ -69,12 +71,21 @@ impl Api {
             .await
             .map_err(|source| Error::Http { call, source })?;
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let bytes = response
             .bytes()
             .await
             .map_err(|source| Error::Http { call, source })?;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     /// Any request to `path`: `auth` is the whole `Authorization` value, `body` is sent as

@@ -19,7 +19,6 @@ const words: Record<ErrorCode, string> = {
   challengeNotFound: "This request is no longer waiting for an answer.",
   challengeExpired: "This request has expired. Start the sign-in again if it was you.",
   challengeAlreadyAnswered: "This request was already answered.",
-  wrongVerificationCode: "That number doesn't match. Check the number shown on the sign-in page and try again.",
   verificationCodeRequired: "Enter the number shown on the sign-in page first.",
   biometricCancelled: "Fingerprint or face check cancelled. Nothing was sent.",
   biometricUnavailable: "Fingerprint or face check isn't available on this device.",

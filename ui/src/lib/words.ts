@@ -40,14 +40,18 @@ const outcomes: Record<Outcome, string> = {
   denied: "Denied",
   notMe: "Reported: it wasn't me",
   expired: "Expired",
+  answeredElsewhere: "Answered on another device",
+  wrongNumber: "Refused: the number didn't match",
+  refused: "No longer waiting",
 };
 
-/** "Approved", "Denied", "Reported: it wasn't me", "Expired". */
+/** "Approved", "Denied", "Reported: it wasn't me", "Expired", "Answered on another device"… */
 export function outcomeWords(outcome: Outcome): string {
   return outcomes[outcome] ?? outcome;
 }
 
-const confirmations: Record<Outcome, string> = {
+/** Answers given on this device; other outcomes are said in their own words (`outcomeWords`). */
+const confirmations: Partial<Record<Outcome, string>> = {
   approved: "Approved — you can return to the website",
   denied: "Denied",
   notMe: "Denied and reported: it wasn't me",
@@ -57,6 +61,37 @@ const confirmations: Record<Outcome, string> = {
 /** What the confirmation after an answer says, e.g. "Approved — you can return to the website". */
 export function confirmationWords(outcome: Outcome): string {
   return confirmations[outcome] ?? outcomeWords(outcome);
+}
+
+/**
+ * Why a request the sheet showed was closed, e.g. "The sign-in request from Acme was answered
+ * on another device."
+ */
+export function resolutionWords(outcome: Outcome, actionCode: string | null, issuer: string): string {
+  const request = requestWords(actionCode, issuer);
+  switch (outcome) {
+    case "answeredElsewhere":
+      return `The ${request} was answered on another device.`;
+    case "expired":
+      return `The ${request} expired before it was answered.`;
+    case "wrongNumber":
+      return `Sign-in to ${issuer} refused: the number you entered didn't match the one on the sign-in page. If it was you, start the sign-in again.`;
+    case "refused":
+      return `The ${request} is no longer waiting for an answer.`;
+    default:
+      return `${outcomeWords(outcome)}: ${request}.`;
+  }
+}
+
+/**
+ * What "It wasn't me" did: "We told Acme. Sign-ins for this account are paused for 5 minutes."
+ * (`pausedSeconds` 0: the service did not say it pauses them.)
+ */
+export function notMeWords(issuer: string, pausedSeconds: number): string {
+  const told = `We told ${issuer} it wasn't you.`;
+  if (pausedSeconds <= 0) return told;
+  const minutes = Math.max(1, Math.round(pausedSeconds / 60));
+  return `${told} Sign-ins for this account are paused for ${minutes === 1 ? "1 minute" : `${minutes} minutes`}.`;
 }
 
 const connections: Record<ConnectionState, string> = {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Session, TauriDriver } from "./webdriver";
-import { Server } from "./server";
+import { Cli, Server } from "./server";
 
 const root = resolve(import.meta.dirname, "../../..");
 const application = process.env.SIGNET_APP ?? resolve(root, "target/debug/signet");
@@ -13,6 +13,7 @@ const docsScreenshots = resolve(root, "docs/screenshots");
 let driver: TauriDriver;
 let session: Session;
 let server: Server;
+let cli: Cli | undefined;
 const user = "ada";
 /** A user label in Japanese: it must be drawn with a CJK font, not as empty boxes. */
 const cjkLabel = "山田太郎 ada@example.com";
@@ -65,7 +66,20 @@ afterAll(async () => {
   await session?.end();
   driver?.stop();
   server?.stop();
+  cli?.stop();
 });
+
+/** Screenshots of what the window shows now at a phone's, a tall phone's and a desktop's size. */
+async function snapshotSizes(name: string): Promise<void> {
+  for (const [width, height] of [
+    [360, 560],
+    [420, 780],
+    [1280, 800],
+  ] as const) {
+    await session.resize(width, height);
+    await snapshot(`${name}-${width}x${height}.png`);
+  }
+}
 
 describe("the real app against a real signet-server", () => {
   it("enrolls by pasting a link, after showing the issuer and user", async () => {
@@ -131,7 +145,7 @@ describe("the real app against a real signet-server", () => {
 
   it("makes a payment's amount and merchant the question, with Approve and Deny in the smallest window", async () => {
     const merchant = "Corner Coffee Roasters & Bakery, Unit 14, The Old Tram Depot, Northwind Bay";
-    await session.setWindowSize(360, 560);
+    await session.resize(360, 560);
     try {
       const payment = await server.signIn(user, { action: "approvePayment", custom: { amount: "120.00 EUR", merchant } });
       const sheet = sheetOf(payment.challengeId);
@@ -146,7 +160,7 @@ describe("the real app against a real signet-server", () => {
       await session.waitGone(sheet);
       await session.waitForText("[data-testid=confirmation]", "Denied");
     } finally {
-      await session.setWindowSize(420, 680);
+      await session.resize(420, 680);
     }
   });
 
@@ -167,5 +181,58 @@ describe("the real app against a real signet-server", () => {
     await session.click(await session.find(`${sheet} [data-testid=approve]`));
     expect(await settle(() => server.state(user, signIn), "CHALLENGE_SUCCEEDED")).toBe("CHALLENGE_SUCCEEDED");
     await session.waitGone(sheet);
+  });
+
+  it("says Connected and when the account was last used, without reopening the screen", async () => {
+    await session.click(await session.waitFor("[data-testid=nav-accounts]"));
+    const card = await session.waitForText(".account-list", "Connected");
+    expect(card).toContain("Last used");
+    expect(card).not.toContain("Not used yet");
+  });
+
+  it("refuses the sign-in and closes the request when the number typed is wrong (one attempt)", async () => {
+    const signIn = await server.signIn(user, { numberMatching: true });
+    const wrong = signIn.verificationCode === "00" ? "01" : "00";
+    const sheet = sheetOf(signIn.challengeId);
+    await session.type(await session.waitFor(`${sheet} #verification-code`), wrong);
+    await session.click(await session.find(`${sheet} [data-testid=approve]`));
+    await session.waitGone(sheet);
+    expect(await session.waitForText("[data-testid=flash]", "Sign-in to Acme refused")).toContain("didn't match");
+    expect(await server.state(user, signIn)).toBe("CHALLENGE_FAILED");
+    await snapshotSizes("app-wrong-number");
+    await session.click(await session.waitFor("[data-testid=nav-history]"));
+    expect(await session.waitForText(".history-list", "number didn't match")).toContain("Refused");
+  });
+
+  it("closes the sheet when another device of the same user answered the sign-in", async () => {
+    cli = new Cli();
+    await cli.run("enroll", await server.enrollmentLink(user, "ada@example.com", "Acme"));
+    const signIn = await server.signIn(user);
+    const sheet = sheetOf(signIn.challengeId);
+    expect(await session.waitForText(sheet, "Acme")).toContain("Acme");
+    await cli.run("approve", signIn.challengeId);
+    await session.waitGone(sheet);
+    expect(await session.waitForText("[data-testid=flash]", "answered on another device")).toContain("Acme");
+    expect(await server.state(user, signIn)).toBe("CHALLENGE_SUCCEEDED");
+    await snapshotSizes("app-answered-elsewhere");
+    await session.click(await session.waitFor("[data-testid=nav-history]"));
+    expect(await session.waitForText(".history-list", "Answered on another device")).toContain("Acme");
+    await snapshotSizes("app-history");
+    await session.resize(1280, 800);
+  });
+
+  it("says what \"It wasn't me\" did and shows the pause on the account card", async () => {
+    const signIn = await server.signIn(user);
+    const sheet = sheetOf(signIn.challengeId);
+    await session.click(await session.waitFor(`${sheet} [data-testid=not-me]`));
+    await session.waitGone(sheet);
+    expect(await session.waitForText("[data-testid=flash]", "We told Acme")).toContain(
+      "Sign-ins for this account are paused for 5 minutes.",
+    );
+    await session.click(await session.waitFor("[data-testid=nav-accounts]"));
+    expect(await session.waitForText("[data-testid=account-paused]", "Sign-ins paused for")).toMatch(/[45]:\d\d/);
+    await snapshotSizes("app-not-me-paused");
+    await expect(server.signIn(user)).rejects.toThrow(/429.*retryAfterSeconds/);
+    await session.resize(1280, 800);
   });
 });

@@ -1,7 +1,7 @@
 // A real signet-server for the app's end-to-end tests (the built binary, a temporary
 // database, a free loopback port), and a relying party that drives it through its HTTP API
 // (docs/protocol.md sections 4 and 5) the way a website's backend and page would.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +17,28 @@ export interface SignIn {
   idempotencyKey: string;
   challengeId: string;
   verificationCode: string | null;
+}
+
+/** A headless device (signet-cli, the binary of crates/signet-cli) with its own data folder
+ * and keystore service name, so its keys never mix with the app's. */
+export class Cli {
+  private readonly dir = mkdtempSync(join(tmpdir(), "signet-cli-e2e-"));
+
+  /** Runs one signet-cli command; resolves with its stdout, rejects with its stderr. */
+  run(...args: string[]): Promise<string> {
+    return new Promise((resolvePromise, reject) => {
+      execFile(
+        process.env.SIGNET_CLI ?? join(targetDir, "debug/signet-cli"),
+        ["--data-dir", this.dir, "--keyring-service", "signet-cli-e2e", ...args],
+        { timeout: 30_000 },
+        (error, stdout, stderr) => (error ? reject(new Error(`signet-cli ${args[0]}: ${stderr}`)) : resolvePromise(stdout)),
+      );
+    });
+  }
+
+  stop(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 export class Server {

@@ -170,7 +170,7 @@ export class Session {
   }
 
   /** Resizes the window (outer size, as the window manager sees it). */
-  async setWindowSize(width: number, height: number): Promise<void> {
+  async resize(width: number, height: number): Promise<void> {
     await call("POST", `${this.base}/window/rect`, { width, height });
   }
 

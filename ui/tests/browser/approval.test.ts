@@ -53,6 +53,10 @@ describe("the approval sheet", () => {
     await page.getByRole("dialog").waitFor({ state: "detached" });
     expect(await callsOf(page, "deny")).toEqual([{ challengeId: "ch-1", notMe: true }]);
     expect(await page.getByTestId("confirmation").textContent()).toContain("it wasn't me");
+    await page.getByTestId("announcer").getByText("We told Acme", { exact: false }).waitFor();
+    expect(await page.getByTestId("announcer").textContent()).toBe(
+      "We told Acme it wasn't you.",
+    );
     expect(await closeChecked(page)).toEqual([]);
   });
 
@@ -76,18 +80,52 @@ describe("the approval sheet", () => {
     expect(await closeChecked(page)).toEqual([]);
   });
 
-  it("shows a wrong number in words and keeps the request open", async () => {
+  it("says a wrong number got the sign-in refused, and closes the request", async () => {
     const page = await appPage(ctx.browser, ctx.url, {
       accounts,
       pending: [signIn({ verificationCodeRequired: true })],
-      errors: { approve: { code: "wrongVerificationCode", message: "mismatch" } },
+      approveOutcome: "wrongNumber",
     });
     await page.getByLabel("Number shown on the sign-in page").fill("13");
     await page.getByRole("button", { name: "Approve" }).click();
-    await page.getByText("That number doesn't match.", { exact: false }).waitFor();
-    expect(await page.getByRole("dialog").isVisible()).toBe(true);
-    expect(await page.getByRole("button", { name: "Approve" }).isEnabled()).toBe(true);
-    await screenshot(page, "ui-approval-error-phone");
+    await page.getByTestId("flash").getByText("Sign-in to Acme refused: the number you entered didn't match", { exact: false }).waitFor();
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    await screenshot(page, "ui-approval-wrong-number-phone");
+    expect(await closeChecked(page)).toEqual([]);
+  });
+
+  it("confirms what \"It wasn't me\" did, and the account card shows the pause counting down", async () => {
+    const page = await appPage(ctx.browser, ctx.url, {
+      accounts: [{ ...acme }],
+      pending: [signIn()],
+      notMePauseMs: 300_000,
+    });
+    await page.getByRole("button", { name: "It wasn't me" }).click();
+    const flash = page.getByTestId("flash");
+    await flash.getByText("We told Acme it wasn't you.", { exact: false }).waitFor();
+    expect(await flash.textContent()).toContain("Sign-ins for this account are paused for 5 minutes.");
+    // The shell tells the screens the request ended; the accounts screen reads the accounts again.
+    await emitEvent(page, "challenge-resolved", { challengeId: "ch-1", accountId: acme.id, outcome: "notMe", at: T0 });
+    const paused = page.getByTestId("account-paused");
+    expect(await paused.textContent()).toContain("Sign-ins paused for 5:00");
+    await page.clock.runFor(61_000);
+    await page.waitForFunction(() => document.querySelector("[data-testid=account-paused]")?.textContent?.includes("3:59"));
+    await screenshot(page, "ui-not-me-paused-phone");
+    expect(await closeChecked(page)).toEqual([]);
+  });
+
+  it("closes the sheet with a message when the request was answered on another device", async () => {
+    const page = await appPage(ctx.browser, ctx.url, { accounts, pending: [signIn()] });
+    await page.getByRole("dialog").waitFor();
+    await emitEvent(page, "challenge-resolved", {
+      challengeId: "ch-1",
+      accountId: acme.id,
+      outcome: "answeredElsewhere",
+      at: T0,
+    });
+    await page.getByTestId("flash").getByText("was answered on another device", { exact: false }).waitFor();
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    await screenshot(page, "ui-answered-elsewhere-phone");
     expect(await closeChecked(page)).toEqual([]);
   });
 

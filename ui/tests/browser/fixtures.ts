@@ -21,6 +21,7 @@ export const acme: Account = {
   createdAt: T0 - 30 * 24 * 60 * minute,
   lastUsedAt: T0 - 5 * minute,
   connection: "connected",
+  pausedUntil: null,
 };
 
 export const bank: Account = {
@@ -32,6 +33,7 @@ export const bank: Account = {
   createdAt: T0 - 3 * 24 * 60 * minute,
   lastUsedAt: null,
   connection: "offline",
+  pausedUntil: null,
 };
 
 export function signIn(overrides: Partial<Challenge> = {}): Challenge {

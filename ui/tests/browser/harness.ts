@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { preview, type PreviewServer } from "vite";
 import type { RecordedCall } from "./tauri-mocks";
+import type { EventName, EventPayloads } from "../../src/lib/api";
 
 const uiRoot = resolve(import.meta.dirname, "../..");
 
@@ -119,7 +120,7 @@ export async function callsOf(page: Page, cmd: string): Promise<unknown[]> {
 }
 
 /** Emits an event to the app as the shell would. */
-export async function emitEvent(page: Page, event: string, payload: unknown): Promise<void> {
+export async function emitEvent<E extends EventName>(page: Page, event: E, payload: EventPayloads[E]): Promise<void> {
   await page.evaluate(([name, data]) => window.TauriMocks.emit(name, data), [event, payload] as const);
 }
 

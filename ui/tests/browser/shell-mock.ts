@@ -1,6 +1,9 @@
 // A stand-in for the Rust shell's commands, run inside the page by the harness (serialised with
 // toString(), so it is self-contained: everything it knows comes from `fixture`, which it also
-// uses as its state). It follows the contract in src/lib/api.ts.
+// uses as its state). It follows the contract generated from src-tauri (src/lib/bindings.ts):
+// every command of `Commands` has a handler here with its arguments and result types, so a
+// command, argument or type renamed in the shell fails the UI's type check.
+import type { Commands } from "../../src/lib/bindings";
 import type {
   Account,
   AppError,
@@ -25,67 +28,78 @@ export interface ShellFixture {
   enrolled?: Account;
   /** Whether the platform has a QR scanner, and what it reads. */
   qrScan?: string;
+  /** What `approve` resolves with (default "approved"), e.g. "wrongNumber". */
+  approveOutcome?: Commands["approve"]["result"];
+  /** How long (ms) the server pauses an account's sign-ins after "It wasn't me" (none: no pause). */
+  notMePauseMs?: number;
   /** Commands that fail, with the error they reject with. */
   errors?: Record<string, AppError>;
 }
 
+/** One handler per shell command, typed by the contract. */
+export type ShellHandlers = {
+  [C in keyof Commands]: (args: Commands[C]["args"]) => Commands[C]["result"];
+};
+
 export function shellMock(cmd: string, args: unknown, fixture: unknown): unknown {
   const f = fixture as ShellFixture;
-  const a = (args ?? {}) as Record<string, unknown>;
   const failure = f.errors?.[cmd];
   if (failure) throw failure;
-  switch (cmd) {
-    case "app_version":
-      return f.version ?? "1.2.3";
-    case "list_accounts":
-      return f.accounts ?? [];
-    case "preview_enrollment":
+  const handlers: ShellHandlers = {
+    app_version: () => f.version ?? "1.2.3",
+    list_accounts: () => f.accounts ?? [],
+    preview_enrollment: () => {
       if (!f.preview) throw { code: "invalidLink", message: "not a link" };
       return f.preview;
-    case "enroll": {
+    },
+    enroll: ({ requireBiometric }) => {
       if (!f.enrolled) throw { code: "internal", message: "no account to enroll" };
-      const account = { ...f.enrolled, requireBiometric: a.requireBiometric === true };
+      const account = { ...f.enrolled, requireBiometric };
       f.accounts = [account, ...(f.accounts ?? [])];
       return account;
-    }
-    case "replace_account": {
+    },
+    replace_account: ({ accountId, requireBiometric }) => {
       if (!f.enrolled) throw { code: "internal", message: "no account to enroll" };
-      const account = { ...f.enrolled, requireBiometric: a.requireBiometric === true };
-      f.accounts = [account, ...(f.accounts ?? []).filter((x) => x.id !== a.accountId)];
+      const account = { ...f.enrolled, requireBiometric };
+      f.accounts = [account, ...(f.accounts ?? []).filter((x) => x.id !== accountId)];
       return account;
-    }
-    case "remove_account":
-      f.accounts = (f.accounts ?? []).filter((x) => x.id !== a.accountId);
+    },
+    remove_account: ({ accountId }) => {
+      f.accounts = (f.accounts ?? []).filter((x) => x.id !== accountId);
       return null;
-    case "set_require_biometric": {
-      const found = (f.accounts ?? []).find((x) => x.id === a.accountId);
+    },
+    set_require_biometric: ({ accountId, required }) => {
+      const found = (f.accounts ?? []).find((x) => x.id === accountId);
       if (!found) throw { code: "accountNotFound", message: "no such account" };
-      found.requireBiometric = a.required === true;
+      found.requireBiometric = required;
       return found;
-    }
-    case "biometric_status":
-      return f.biometric ?? { available: true, reason: null };
-    case "pending_challenges":
-      return f.pending ?? [];
-    case "approve":
-      f.pending = (f.pending ?? []).filter((c) => c.id !== a.challengeId);
-      return "approved";
-    case "deny":
-      f.pending = (f.pending ?? []).filter((c) => c.id !== a.challengeId);
-      return a.notMe === true ? "notMe" : "denied";
-    case "platform_features":
-      return { qrScan: f.qrScan !== undefined };
-    case "plugin:barcode-scanner|scan":
-      if (f.qrScan === undefined) throw { code: "internal", message: "no scanner" };
-      return { content: f.qrScan, format: "QR_CODE" };
-    case "history":
-      return f.history ?? [];
-    case "settings":
-      return f.settings ?? { notifications: true, pollIntervalSeconds: 3 };
-    case "update_settings":
-      f.settings = a.settings as Settings;
+    },
+    biometric_status: () => f.biometric ?? { available: true, reason: null },
+    pending_challenges: () => f.pending ?? [],
+    approve: ({ challengeId }) => {
+      f.pending = (f.pending ?? []).filter((c) => c.id !== challengeId);
+      return f.approveOutcome ?? "approved";
+    },
+    deny: ({ challengeId, notMe }) => {
+      const denied = (f.pending ?? []).find((c) => c.id === challengeId);
+      const account = (f.accounts ?? []).find((a) => a.id === denied?.accountId);
+      if (notMe && account && f.notMePauseMs !== undefined) account.pausedUntil = Date.now() + f.notMePauseMs;
+      f.pending = (f.pending ?? []).filter((c) => c.id !== challengeId);
+      return notMe ? "notMe" : "denied";
+    },
+    platform_features: () => ({ qrScan: f.qrScan !== undefined }),
+    history: () => f.history ?? [],
+    settings: () => f.settings ?? { notifications: true, pollIntervalSeconds: 3 },
+    update_settings: ({ settings }) => {
+      f.settings = settings;
       return f.settings;
-    default:
-      throw { code: "internal", message: `unknown command ${cmd}` };
+    },
+  };
+  if (cmd === "plugin:barcode-scanner|scan") {
+    if (f.qrScan === undefined) throw { code: "internal", message: "no scanner" };
+    return { content: f.qrScan, format: "QR_CODE" };
   }
+  if (!Object.hasOwn(handlers, cmd)) throw { code: "internal", message: `unknown command ${cmd}` };
+  const handler = handlers[cmd as keyof Commands] as (args: unknown) => unknown;
+  return handler(args ?? {});
 }

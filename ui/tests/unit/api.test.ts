@@ -76,11 +76,11 @@ describe("the command wrappers", () => {
 
   it("reject with the shell's error object unchanged", async () => {
     mockIPC(() => {
-      throw { code: "wrongVerificationCode", message: "code mismatch" };
+      throw { code: "verificationCodeRequired", message: "the number is missing" };
     });
     const error: unknown = await api.approve("c1", "12").catch((e: unknown) => e);
     expect(api.isAppError(error)).toBe(true);
-    expect(api.hasErrorCode(error, "wrongVerificationCode")).toBe(true);
+    expect(api.hasErrorCode(error, "verificationCodeRequired")).toBe(true);
     expect(api.hasErrorCode(error, "challengeExpired", "network")).toBe(false);
   });
 });
@@ -105,7 +105,6 @@ describe("the event wrappers", () => {
     expect([...api.eventNames].sort()).toEqual(
       [
         "accounts-changed",
-        "challenge-expired",
         "challenge-received",
         "challenge-resolved",
         "connection-changed",
@@ -121,15 +120,14 @@ describe("the event wrappers", () => {
     const stops = await Promise.all([
       api.onChallengeReceived((c) => seen.push(["received", c.id])),
       api.onChallengeResolved((p) => seen.push(["resolved", p.challengeId, p.outcome])),
-      api.onChallengeExpired((p) => seen.push(["expired", p.challengeId])),
       api.onConnectionChanged((p) => seen.push(["connection", p.accountId, p.connection])),
       api.onAccountsChanged(() => seen.push(["accounts"])),
       api.onOpenChallenge((p) => seen.push(["open", p.challengeId])),
       api.onEnrollLink((p) => seen.push(["link", p.link])),
     ]);
     await emit("challenge-received", { id: "c1" });
-    await emit("challenge-resolved", { challengeId: "c1", outcome: "approved" });
-    await emit("challenge-expired", { challengeId: "c2" });
+    await emit("challenge-resolved", { challengeId: "c1", accountId: "a1", outcome: "approved", at: 1 });
+    await emit("challenge-resolved", { challengeId: "c2", accountId: "a1", outcome: "expired", at: 2 });
     await emit("connection-changed", { accountId: "a1", connection: "offline" });
     await emit("accounts-changed", null);
     await emit("open-challenge", { challengeId: "c3" });
@@ -137,7 +135,7 @@ describe("the event wrappers", () => {
     expect(seen).toEqual([
       ["received", "c1"],
       ["resolved", "c1", "approved"],
-      ["expired", "c2"],
+      ["resolved", "c2", "expired"],
       ["connection", "a1", "offline"],
       ["accounts"],
       ["open", "c3"],

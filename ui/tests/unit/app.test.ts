@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { emit } from "@tauri-apps/api/event";
 import App from "../../src/App.svelte";
 import type { Challenge } from "../../src/lib/api";
-import { argsOf, mockShell } from "./shell";
+import { argsOf, emitShell as emit, mockShell } from "./shell";
 
 afterEach(() => {
   cleanup();
@@ -138,23 +137,42 @@ describe("sign-in requests", () => {
     }
   });
 
-  it("say so when answered on another device while shown", async () => {
+  it("close with a message when answered on another device while shown", async () => {
     mockShell({ pending: [challenge()] });
     render(App);
     await screen.findByRole("dialog");
-    await emit("challenge-resolved", { challengeId: "ch-1", outcome: "approved" });
-    await screen.findByText("Already answered on another device: Approved.");
-    expect((screen.getByRole("button", { name: "Approve" }) as HTMLButtonElement).disabled).toBe(true);
+    await emit("challenge-resolved", {
+      challengeId: "ch-1",
+      accountId: "acc-1",
+      outcome: "answeredElsewhere",
+      at: Date.now(),
+    });
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(screen.getByTestId("flash").textContent).toBe(
+      "The sign-in request from Acme was answered on another device.",
+    );
   });
 
-  it("show as expired when the shell says so, whatever the local clock says", async () => {
+  it("close with a message when the shell says it expired, whatever the local clock says", async () => {
     mockShell({ pending: [challenge()] });
     render(App);
     await screen.findByRole("dialog");
-    await emit("challenge-expired", { challengeId: "ch-1" });
-    await waitFor(() => expect(screen.getByTestId("countdown").textContent?.trim()).toBe("Expired"));
-    await fireEvent.click(screen.getAllByRole("button", { name: "Close" })[0]!);
+    await emit("challenge-resolved", { challengeId: "ch-1", accountId: "acc-1", outcome: "expired", at: Date.now() });
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(screen.getByTestId("flash").textContent).toMatch(/expired before it was answered/);
+  });
+
+  it("leave the shell's news of this device's own answer to the sheet", async () => {
+    mockShell({ pending: [challenge(), challenge({ id: "ch-2", issuer: "Globex", receivedAt: Date.now() })] });
+    render(App);
+    await screen.findByRole("dialog", { name: "Sign in to Acme?" });
+    await emit("challenge-resolved", { challengeId: "ch-1", accountId: "acc-1", outcome: "approved", at: Date.now() });
+    expect(screen.getByText("Request 1 of 2")).toBeTruthy();
+    // Another request, not shown, ends: it leaves the queue without a word.
+    await emit("challenge-resolved", { challengeId: "ch-2", accountId: "acc-1", outcome: "expired", at: Date.now() });
+    await waitFor(() => expect(screen.queryByText(/of 2/)).toBeNull());
+    expect(screen.getByRole("dialog", { name: "Sign in to Acme?" })).toBeTruthy();
+    expect(screen.queryByTestId("flash")).toBeNull();
   });
 
   it("open from a notification tap, fetching the request if it is not known yet", async () => {

@@ -96,16 +96,13 @@ describe("the approval sheet", () => {
     expect(argsOf(calls, "approve")).toEqual([{ challengeId: "ch-1", verificationCode: "42" }]);
   });
 
-  it("says in words when the number was wrong, and lets the user try again", async () => {
-    mockShell({ errors: { approve: { code: "wrongVerificationCode", message: "mismatch" } } });
+  it("hands on a wrong number as the request's end: the server refused the sign-in (one attempt)", async () => {
+    mockShell({ approveOutcome: "wrongNumber" });
     const { onanswered } = sheet(challenge({ verificationCodeRequired: true }));
     const input = screen.getByLabelText("Number shown on the sign-in page") as HTMLInputElement;
     await fireEvent.input(input, { target: { value: "13" } });
     await fireEvent.click(button("Approve"));
-    expect((await screen.findByRole("alert")).textContent).toMatch(/number doesn't match/);
-    expect(input.value).toBe("");
-    expect(button("Approve").disabled).toBe(false);
-    expect(onanswered).not.toHaveBeenCalled();
+    await waitFor(() => expect(onanswered).toHaveBeenCalledWith(expect.anything(), "wrongNumber"));
   });
 
   it("denies, or reports that it wasn't the user, without asking for the number", async () => {
@@ -162,6 +159,7 @@ const account: Account = {
   createdAt: now - 86_400_000,
   lastUsedAt: null,
   connection: "connecting",
+  pausedUntil: null,
 };
 
 describe("the accounts screen", () => {
@@ -230,6 +228,27 @@ describe("the accounts screen", () => {
     fixture.accounts = [];
     await emit("accounts-changed", null);
     await screen.findByRole("heading", { name: "No accounts yet" });
+  });
+
+  it("updates the last use from the shell's news of an answer, without reopening the screen", async () => {
+    const fixture = { accounts: [account] };
+    mockShell(fixture);
+    const { emit } = await import("@tauri-apps/api/event");
+    render(Accounts, { props: { biometric: null, onadd: vi.fn() } });
+    await screen.findByText("Not used yet");
+    await new Promise((r) => setTimeout(r, 0));
+    fixture.accounts = [{ ...account, lastUsedAt: Date.now() }];
+    await emit("challenge-resolved", { challengeId: "ch-1", accountId: "acc-1", outcome: "approved", at: Date.now() });
+    await screen.findByText("Last used", { exact: false });
+    expect(screen.queryByText("Not used yet")).toBeNull();
+  });
+
+  it("shows the pause after \"It wasn't me\" with what is left of it", async () => {
+    mockShell({ accounts: [{ ...account, pausedUntil: Date.now() + 299_500 }] });
+    render(Accounts, { props: { biometric: null, onadd: vi.fn() } });
+    const paused = await screen.findByTestId("account-paused");
+    expect(paused.textContent).toContain("Sign-ins paused for 5:00");
+    expect(paused.textContent).toContain("wasn't you");
   });
 });
 

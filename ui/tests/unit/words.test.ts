@@ -4,6 +4,7 @@ import { errorCodes } from "../../src/lib/api";
 import { describeUserAgent } from "../../src/lib/useragent";
 import { countdownWords, formatAgo, formatCountdown, formatDateTime, secondsLeft } from "../../src/lib/time";
 import {
+  notMeWords,
   actionTitle,
   actionWords,
   confirmationWords,
@@ -26,8 +27,13 @@ describe("error words", () => {
     }
   });
 
+  it("confirm what \"It wasn't me\" did, with the pause when the service gave one", () => {
+    expect(notMeWords("Acme", 300)).toBe("We told Acme it wasn't you. Sign-ins for this account are paused for 5 minutes.");
+    expect(notMeWords("Acme", 0)).toBe("We told Acme it wasn't you.");
+  });
+
   it("say what happened in the user's terms", () => {
-    expect(errorWords("wrongVerificationCode")).toMatch(/number doesn't match/);
+    expect(errorWords("verificationCodeRequired")).toMatch(/Enter the number/);
     expect(errorWords("biometricCancelled")).toMatch(/Nothing was sent/);
     expect(errorWords("network")).toMatch(/Couldn't reach the server/);
   });

@@ -1,6 +1,6 @@
 //! Challenges as the engine keeps them: parsed from the wire once, then trusted.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 use signet_protocol::{DeclineReason, PendingChallengeResponse};
@@ -127,6 +127,9 @@ const ANSWERED_MEMORY: usize = 256;
 pub(crate) struct PendingSet {
     pending: HashMap<String, Challenge>,
     answered: VecDeque<String>,
+    /// Challenges whose answer from this device is on its way to the server: their absence
+    /// from the server's answer is that answer, not another device's.
+    answering: HashSet<String>,
 }
 
 impl PendingSet {
@@ -170,12 +173,61 @@ impl PendingSet {
     /// remembered so it is never shown again.
     pub(crate) fn finish(&mut self, id: &str) {
         self.pending.remove(id);
+        self.answering.remove(id);
         if !self.answered.iter().any(|known| known == id) {
             if self.answered.len() == ANSWERED_MEMORY {
                 self.answered.pop_front();
             }
             self.answered.push_back(id.to_owned());
         }
+    }
+
+    /// Notes that this device's answer to `id` is being sent (true), or is no longer (false).
+    pub(crate) fn set_answering(&mut self, id: &str, answering: bool) {
+        if answering {
+            self.answering.insert(id.to_owned());
+        } else {
+            self.answering.remove(id);
+        }
+    }
+
+    /// Removes and returns the challenges of `account` that left the server's pending set
+    /// without an answer from here: the server, asked for the account's pending challenge,
+    /// answered `current` (none, or another one), so every other challenge of the account that
+    /// is unexpired at `now` and not being answered here was answered elsewhere or cancelled.
+    /// (The server returns the oldest pending challenge, and this device learns of a challenge
+    /// only while it is the oldest: a different id means the known one is gone.)
+    pub(crate) fn take_gone(
+        &mut self,
+        account: &AccountId,
+        current: Option<&str>,
+        now: u64,
+    ) -> Vec<Challenge> {
+        let gone: Vec<String> = self
+            .pending
+            .values()
+            .filter(|challenge| {
+                &challenge.account_id == account
+                    && Some(challenge.id.as_str()) != current
+                    && !challenge.is_expired(now)
+                    && !self.answering.contains(&challenge.id)
+            })
+            .map(|challenge| challenge.id.clone())
+            .collect();
+        gone.iter()
+            .filter_map(|id| {
+                let challenge = self.pending.get(id).cloned();
+                self.finish(id);
+                challenge
+            })
+            .collect()
+    }
+
+    /// Whether a challenge of `account` is waiting for the user.
+    pub(crate) fn has_account(&self, account: &AccountId) -> bool {
+        self.pending
+            .values()
+            .any(|challenge| &challenge.account_id == account)
     }
 
     /// Drops every challenge of an account.

@@ -20,7 +20,7 @@ use signet_protocol::{
     ErrorCode, PendingChallengeResponse, RemoveCredentialRequest, UpdateCredentialRequest,
     UpdateCredentialResponse, time_window_message,
 };
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
 use account_list::AccountList;
@@ -28,7 +28,7 @@ use challenge::PendingSet;
 pub use challenge::{Answer, Challenge, DEFAULT_CHALLENGE_LIFETIME_SECS, Decision};
 pub use verify::{NoUserVerification, UserVerifier, VerificationFailed};
 use watch::Fetched;
-pub use watch::{Delivery, Event, Step, WatchOptions, Watcher, backoff};
+pub use watch::{Delivery, Event, Resolution, Step, WatchOptions, Watcher, backoff};
 
 use crate::accounts::{Account, AccountId, AccountStore};
 use crate::client::{Client, ClientOptions};
@@ -125,7 +125,14 @@ pub struct Engine {
     watch: Mutex<WatchOptions>,
     history: Arc<History>,
     accounts_changed: Notify,
+    resolutions: broadcast::Sender<Resolution>,
+    /// Accounts whose server refuses new challenges after "it wasn't me", until when (Unix
+    /// seconds; docs/protocol.md 8.4). Kept in memory only.
+    paused: Mutex<HashMap<AccountId, u64>>,
 }
+
+/// How many resolutions a slow subscriber may fall behind before it misses some.
+const RESOLUTIONS_BUFFER: usize = 256;
 
 /// Locks a mutex, ignoring poisoning (every critical section leaves data consistent).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -160,6 +167,8 @@ impl Engine {
             watch: Mutex::new(config.watch),
             history: Arc::new(history),
             accounts_changed: Notify::new(),
+            resolutions: broadcast::channel(RESOLUTIONS_BUFFER).0,
+            paused: Mutex::new(HashMap::new()),
         })
     }
 
@@ -205,12 +214,36 @@ impl Engine {
         self.history.list()
     }
 
-    /// Records how a challenge ended.
-    fn record(&self, challenge: &Challenge, outcome: Outcome) {
-        record(
-            &self.history,
-            HistoryEntry::new(challenge, outcome, self.clock.now_seconds()),
-        );
+    /// Until when (Unix seconds) the account's server refuses new sign-ins after this
+    /// device's "it wasn't me" (its cool-down, when the server tells it); `None` when it does not.
+    pub fn paused_until(&self, id: &AccountId) -> Option<u64> {
+        let now = self.clock.now_seconds();
+        lock(&self.paused)
+            .get(id)
+            .copied()
+            .filter(|until| *until > now)
+    }
+
+    /// Every challenge that leaves the pending set from now on, once, with how it ended:
+    /// answered here, answered on another device (or cancelled), expired, refused by the
+    /// server. [`Engine::run`] forwards them as [`Event::ChallengeResolved`].
+    pub fn resolutions(&self) -> broadcast::Receiver<Resolution> {
+        self.resolutions.subscribe()
+    }
+
+    /// A challenge left the pending set: marks it done, records it in history and tells the
+    /// subscribers.
+    fn resolve(&self, challenge: &Challenge, outcome: Outcome) {
+        lock(&self.pending).finish(&challenge.id);
+        let at = self.clock.now_seconds();
+        record(&self.history, HistoryEntry::new(challenge, outcome, at));
+        // Nobody listening is fine: history has it.
+        let _ = self.resolutions.send(Resolution {
+            challenge_id: challenge.id.clone(),
+            account_id: challenge.account_id.clone(),
+            outcome,
+            at,
+        });
     }
 
     /// The client of a server and tenant (one per pair, reused).
@@ -393,7 +426,18 @@ impl Engine {
         let wire = client
             .pending_challenge(&account.public_key, None, wait)
             .await?;
-        let Some(id) = wire.challenge_id.clone().filter(|id| !id.is_empty()) else {
+        let current = wire.challenge_id.clone().filter(|id| !id.is_empty());
+        // 1b. A known challenge the server no longer returns, unexpired and not answered
+        //     here, was answered on another device of the user (or cancelled).
+        let gone = lock(&self.pending).take_gone(
+            &account.id,
+            current.as_deref(),
+            self.clock.now_seconds(),
+        );
+        for challenge in gone {
+            self.resolve(&challenge, Outcome::AnsweredElsewhere);
+        }
+        let Some(id) = current else {
             return Ok(Fetched::Nothing);
         };
         let unsigned = wire;
@@ -465,22 +509,18 @@ impl Engine {
         }
     }
 
-    /// Drops expired challenges and returns an event for each.
-    pub(crate) fn prune_expired(&self) -> Vec<Event> {
+    /// Whether a challenge of this account is waiting for the user.
+    pub(crate) fn is_waiting(&self, id: &AccountId) -> bool {
+        lock(&self.pending).has_account(id)
+    }
+
+    /// Drops expired challenges, resolving each as expired.
+    pub(crate) fn prune_expired(&self) {
         let now = self.clock.now_seconds();
         let expired = lock(&self.pending).prune(now);
-        let mut pending = lock(&self.pending);
-        expired
-            .into_iter()
-            .map(|challenge| {
-                pending.finish(&challenge.id);
-                self.record(&challenge, Outcome::Expired);
-                Event::ChallengeExpired {
-                    account_id: challenge.account_id,
-                    challenge_id: challenge.id,
-                }
-            })
-            .collect()
+        for challenge in expired {
+            self.resolve(&challenge, Outcome::Expired);
+        }
     }
 
     /// Answers a pending challenge (3.5): approve (after user verification when the account
@@ -500,7 +540,7 @@ impl Engine {
                 id: challenge_id.to_owned(),
             })?;
         if challenge.is_expired(now) {
-            lock(&self.pending).finish(challenge_id);
+            self.resolve(&challenge, Outcome::Expired);
             return Err(Error::ChallengeExpired {
                 id: challenge_id.to_owned(),
             });
@@ -544,57 +584,61 @@ impl Engine {
             decline_reason,
         };
         let client = self.client(&account.base_url, &account.tenant_id)?;
-        match client.answer_challenge(&request).await {
+        lock(&self.pending).set_answering(&challenge.id, true);
+        let sent = client.answer_challenge(&request).await;
+        lock(&self.pending).set_answering(&challenge.id, false);
+        match sent {
             Ok(response) => {
-                lock(&self.pending).finish(&challenge.id);
-                // 5. History (what the user decided, when the server took it as given) and
-                //    the account's last use, saved off the async threads.
+                // 5. The account's last use (saved off the async threads, before the
+                //    resolution is announced, so a listener reading the account sees it),
+                //    then history and the resolution: what the user decided, or a sign-in
+                //    the server failed instead (a wrong number, 8.3).
                 let outcome = match (answer.decision, response.is_verified) {
-                    (Decision::Approve, true) => Some(Outcome::Approved),
-                    (Decision::Approve, false) => None,
+                    (Decision::Approve, true) => Outcome::Approved,
+                    (Decision::Approve, false) => Outcome::WrongNumber,
                     (
                         Decision::Deny {
                             reason: Some(DeclineReason::NotMe),
                         },
                         _,
-                    ) => Some(Outcome::NotMe),
-                    (Decision::Deny { .. }, _) => Some(Outcome::Denied),
+                    ) => Outcome::NotMe,
+                    (Decision::Deny { .. }, _) => Outcome::Denied,
                 };
                 let used = self.clock.now_seconds();
-                let entry = outcome.map(|outcome| HistoryEntry::new(&challenge, outcome, used));
-                let history = Arc::clone(&self.history);
-                let accounts = Arc::clone(&self.accounts);
-                let _ = blocking(move || {
-                    if let Some(entry) = entry {
-                        record(&history, entry);
-                    }
-                    if let Err(error) = accounts.update(|accounts| {
-                        if let Some(account) = accounts.iter_mut().find(|a| a.id == account.id) {
-                            account.last_used_at = Some(used);
-                        }
-                    }) {
-                        tracing::warn!(%error, "cannot save the account's last use");
-                    }
-                    Ok(())
-                })
-                .await;
+                if outcome == Outcome::NotMe
+                    && let Some(seconds) = response.cool_down_seconds
+                {
+                    lock(&self.paused).insert(account.id.clone(), used.saturating_add(seconds));
+                }
+                self.note_use(account.id, used).await;
+                self.resolve(&challenge, outcome);
                 Ok(response.is_verified)
             }
             Err(error) => {
-                if matches!(
-                    error.error_code(),
-                    Some(
-                        ErrorCode::ChallengeNotFound
-                            | ErrorCode::ChallengeExpired
-                            | ErrorCode::ChallengeAlreadyAnswered
-                            | ErrorCode::InvalidCredential
-                    )
-                ) {
-                    lock(&self.pending).finish(&challenge.id);
+                // The server will not take an answer any more: the challenge leaves the
+                // pending set (after a network error it stays, so the user can try again).
+                if let Some(outcome) = refusal_outcome(&error) {
+                    self.resolve(&challenge, outcome);
                 }
                 Err(error)
             }
         }
+    }
+
+    /// Saves when an account last answered, off the async threads; a failure is logged only.
+    async fn note_use(&self, id: AccountId, used: u64) {
+        let accounts = Arc::clone(&self.accounts);
+        let _ = blocking(move || {
+            if let Err(error) = accounts.update(|accounts| {
+                if let Some(account) = accounts.iter_mut().find(|a| a.id == id) {
+                    account.last_used_at = Some(used);
+                }
+            }) {
+                tracing::warn!(%error, "cannot save the account's last use");
+            }
+            Ok(())
+        })
+        .await;
     }
 
     /// Removes an account: 3.3 on the server (signed time window), then the local key and
@@ -656,6 +700,7 @@ impl Engine {
     pub async fn run(self: Arc<Self>, events: mpsc::Sender<Event>) {
         let mut tasks = JoinSet::new();
         let mut watching: HashMap<AccountId, AbortHandle> = HashMap::new();
+        let mut resolutions = self.resolutions();
         loop {
             // 1. One watch loop per account; stopped ones for removed accounts.
             let ids: Vec<AccountId> = self.accounts().into_iter().map(|a| a.id).collect();
@@ -675,13 +720,36 @@ impl Engine {
                 let handle = tasks.spawn(watch_loop(engine, id.clone(), events));
                 watching.insert(id, handle);
             }
-            // 2. Until the accounts change or nobody listens.
+            // 2. Until the accounts change or nobody listens; resolutions are passed on.
             tokio::select! {
                 () = self.accounts_changed.notified() => {}
                 () = events.closed() => break,
                 Some(_) = tasks.join_next() => {}
+                resolution = resolutions.recv() => match resolution {
+                    Ok(resolution) => {
+                        if events.send(Event::ChallengeResolved { resolution }).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "resolutions were not passed on");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => {}
+                },
             }
         }
+    }
+}
+
+/// How a challenge ended when the server refused this device's answer to it: it expired,
+/// another device answered first, or the server no longer knows it or this device's key.
+/// `None` for other errors (after a network error the challenge stays, to try again).
+fn refusal_outcome(error: &Error) -> Option<Outcome> {
+    match error.error_code()? {
+        ErrorCode::ChallengeExpired => Some(Outcome::Expired),
+        ErrorCode::ChallengeAlreadyAnswered => Some(Outcome::AnsweredElsewhere),
+        ErrorCode::ChallengeNotFound | ErrorCode::InvalidCredential => Some(Outcome::Refused),
+        _ => None,
     }
 }
 

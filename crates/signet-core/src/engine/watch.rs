@@ -13,6 +13,21 @@ use signet_protocol::ErrorCode;
 
 use super::{Challenge, Engine};
 use crate::accounts::AccountId;
+use crate::history::Outcome;
+
+/// How and when a challenge left the pending set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolution {
+    /// The challenge.
+    pub challenge_id: String,
+    /// Its account.
+    pub account_id: AccountId,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// When (Unix seconds, the engine's clock).
+    pub at: u64,
+}
 
 /// Timing of the watch loop.
 #[derive(Debug, Clone)]
@@ -59,13 +74,13 @@ pub enum Event {
         /// The challenge.
         challenge: Challenge,
     },
-    /// A pending challenge expired unanswered: close its sheet.
+    /// A challenge left the pending set (answered here or on another device, expired,
+    /// refused by the server): close its sheet. Sent once per challenge, by
+    /// [`Engine::run`](super::Engine::run) from [`Engine::resolutions`](super::Engine::resolutions).
     #[serde(rename_all = "camelCase")]
-    ChallengeExpired {
-        /// Its account.
-        account_id: AccountId,
-        /// Its id.
-        challenge_id: String,
+    ChallengeResolved {
+        /// How and when.
+        resolution: Resolution,
     },
     /// The server stopped answering for this account (sent once until it answers again).
     #[serde(rename_all = "camelCase")]
@@ -156,13 +171,23 @@ impl Watcher {
                 stop: true,
             };
         };
-        // 2. Expire what the clock says is over.
-        events.extend(engine.prune_expired());
-        // 3. Ask: long-poll with `wait`, or a plain poll.
-        let wait = (self.delivery == Delivery::LongPoll).then_some(options.long_poll_wait);
+        // 2. Expire what the clock says is over (reported through `Engine::resolutions`).
+        engine.prune_expired();
+        // 3. Ask: long-poll with `wait`, or a plain poll. The first request after start or
+        //    after an outage does not wait, so the connection is known at once rather than
+        //    when a long-poll ends; nor does one while a challenge waits for the user, since
+        //    the server holds a long-poll until something is pending and would keep a
+        //    challenge answered on another device on screen until the wait ends.
+        let wait = (self.delivery == Delivery::LongPoll
+            && self.reached
+            && !self.lost
+            && !engine.is_waiting(&self.account))
+        .then_some(options.long_poll_wait);
         let started = Instant::now();
         let result = engine.fetch(&account, wait).await;
         let elapsed = started.elapsed();
+        // A challenge that expired while the request was held is reported now.
+        engine.prune_expired();
         let next_delay = match result {
             Ok(fetched) => {
                 // The first answer after start, or after an outage.

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use signet_protocol::{
     AddCredentialRequest, AnswerChallengeRequest, AnswerChallengeResponse, CredentialResponse,
-    DevicePlatform, NonceResponse, PendingChallengeResponse, PublicKeyQuery,
+    DeclineReason, DevicePlatform, NonceResponse, PendingChallengeResponse, PublicKeyQuery,
     RemoveCredentialRequest, RemoveCredentialResponse, UpdateCredentialRequest,
     UpdateCredentialResponse, UpdateNonceResponse, time_window_messages_around,
 };
@@ -37,6 +37,7 @@ fn throttle_nonces(state: &AppState, client: ClientAddress) -> Result<(), Error>
     match client.0 {
         Some(address) if !state.nonce_throttle.allow(address) => Err(Error::RateLimited {
             reason: "too many nonces asked for from this address; slow down",
+            retry_after: None,
         }),
         _ => Ok(()),
     }
@@ -330,8 +331,15 @@ pub(crate) async fn answer_challenge(
         .notifier
         .notify(&Topic::Challenge(answered.id.clone()));
     let taken_as_given = answered.approved == Some(body.approved);
+    // 3. "It wasn't me" starts the user's cool-down (8.4): say how long it lasts.
+    let cool_down = state.rate_limits.not_me_cooldown;
+    let cool_down_seconds = (body.decline_reason == Some(DeclineReason::NotMe)
+        && !body.approved
+        && !cool_down.is_zero())
+    .then_some(cool_down.as_secs());
     Ok(Json(AnswerChallengeResponse {
         is_verified: taken_as_given,
+        cool_down_seconds,
     }))
 }
 
