@@ -98,7 +98,7 @@ impl Figures {
             )
         };
         format!(
-            "server under ulimit -n {OPEN_FILES}; sign-in = track, challenge, nonce, signed fetch, answer, verify, validate on new connections, without the {} ms pause between nonce and fetch\n\
+            "server under ulimit -n {OPEN_FILES}; sign-in = track, challenge, nonce, signed fetch, answer, verify, validate on new connections, {}\n\
              sign-in before the attack: {}\n\
              half-open connections: {} opened ({} could not connect), {} held by the server, {} closed by it\n\
              sign-in with them in place: {}\n\
@@ -106,7 +106,14 @@ impl Figures {
              device's signed fetches during the flood: {} of {} succeeded\n\
              sign-in during the flood: {}\n\
              failed sign-ins: {}",
-            self.phone_round_trip.as_millis(),
+            if self.phone_round_trip.is_zero() {
+                "no pause between nonce and fetch".to_owned()
+            } else {
+                format!(
+                    "the device pausing {} ms between nonce and fetch (left out of the times)",
+                    self.phone_round_trip.as_millis()
+                )
+            },
             summary(&self.baseline),
             self.opened,
             self.connect_failed,
