@@ -152,22 +152,28 @@ impl KeyDevice {
 
     /// 3.4a, the nonce signed, 3.4b (8.2 with `wait`).
     pub async fn fetch(&self, wait: Option<Duration>) -> Result<PendingChallengeResponse, Error> {
-        self.fetch_with_pause(wait, Duration::ZERO).await
+        Ok(self.fetch_with_pause(wait, Duration::ZERO).await?.0)
     }
 
-    /// [`KeyDevice::fetch`] with a pause between 3.4a and 3.4b (a phone's network round trip).
+    /// [`KeyDevice::fetch`] with a pause between 3.4a and 3.4b (a phone's network round
+    /// trip): the answer, and how long the pause really took (to leave it out of a timing).
     pub async fn fetch_with_pause(
         &self,
         wait: Option<Duration>,
         pause: Duration,
-    ) -> Result<PendingChallengeResponse, Error> {
+    ) -> Result<(PendingChallengeResponse, Duration), Error> {
         let nonce = self.client.challenge_nonce(&self.key).await?;
-        tokio::time::sleep(pause).await;
+        let paused = Instant::now();
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+        let paused = paused.elapsed();
         let signature = self.keys.sign(&self.alias, nonce.message.as_bytes())?;
-        Ok(self
+        let fetched = self
             .client
             .pending_challenge(&self.key, Some(&signature), wait)
-            .await?)
+            .await?;
+        Ok((fetched, paused))
     }
 
     /// 3.5: approves `challenge_id`; the server's `isVerified`.

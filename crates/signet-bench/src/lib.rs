@@ -9,6 +9,8 @@
 //! - [`child`]: the server in a child process, so its peak memory is its own.
 //! - [`attack`]: the release server binary under `ulimit -n 1024`, attacked with half-open
 //!   connections and a nonce flood while a device signs in (`signet-bench attack`).
+//! - [`flood`]: the release server binary under a bounded flood of track calls, its database
+//!   size sampled (`signet-bench flood`).
 //! - [`scenarios`]: the measurements; [`app`]: the app's own figures (part 6);
 //!   [`report`]: the table; [`stats`]: percentiles.
 //!
@@ -20,6 +22,7 @@ pub mod attack;
 pub mod child;
 pub mod device;
 mod error;
+pub mod flood;
 pub mod report;
 pub mod scenarios;
 pub mod stats;

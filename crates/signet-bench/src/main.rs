@@ -48,6 +48,28 @@ enum Command {
         /// The `signet-server` binary, e.g. `target/release/signet-server`.
         #[arg(long, value_name = "BINARY")]
         server: PathBuf,
+        /// A pause between the device's nonce and its signed fetch (a phone's round trip),
+        /// for realism; it is left out of the sign-in times.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        phone_round_trip_ms: u64,
+    },
+    /// The track flood: this server binary under a steady flood of track calls (secret-key
+    /// backend calls) for a bounded time, printing the size of its database file and WAL
+    /// every 30 s. Exits non-zero when a call fails other than with 429.
+    Flood {
+        /// The `signet-server` binary, e.g. `target/release/signet-server`.
+        #[arg(long, value_name = "BINARY")]
+        server: PathBuf,
+        /// How long the flood lasts.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// Track calls a second.
+        #[arg(long, default_value_t = 500)]
+        per_second: u32,
+        /// The server's retention in seconds (`--retention-seconds`); without it, the
+        /// server's default (30 days).
+        #[arg(long, value_name = "SECONDS")]
+        retention_seconds: Option<u64>,
     },
 }
 
@@ -191,13 +213,48 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     match &args.command {
         Some(Command::Serve) => return Ok(signet_bench::child::serve().await?),
-        Some(Command::Attack { server }) => {
-            let figures = signet_bench::attack::run(server).await?;
+        Some(Command::Attack {
+            server,
+            phone_round_trip_ms,
+        }) => {
+            let figures = signet_bench::attack::run(
+                server,
+                std::time::Duration::from_millis(*phone_round_trip_ms),
+            )
+            .await?;
             println!("{}", figures.text());
             anyhow::ensure!(
                 figures.passed(),
                 "the attack check failed: a sign-in or a signed fetch did not succeed"
             );
+            return Ok(());
+        }
+        Some(Command::Flood {
+            server,
+            seconds,
+            per_second,
+            retention_seconds,
+        }) => {
+            let retention = retention_seconds.map(|s| s.to_string());
+            let mut server_args = vec![];
+            if let Some(retention) = &retention {
+                server_args.extend(["--retention-seconds", retention.as_str()]);
+            }
+            println!(
+                "track flood: {per_second}/s for {seconds} s, retention {}",
+                retention
+                    .as_deref()
+                    .map_or("30 days (default)".to_owned(), |s| format!("{s} s"))
+            );
+            let samples = signet_bench::flood::run(
+                server,
+                &server_args,
+                *per_second,
+                std::time::Duration::from_secs(*seconds),
+            )
+            .await?;
+            let failed = samples.last().map_or(0, |sample| sample.failed);
+            anyhow::ensure!(failed == 0, "{failed} track calls failed (not 429)");
             return Ok(());
         }
         None => {}

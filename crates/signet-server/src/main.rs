@@ -73,6 +73,14 @@ struct Args {
     /// Days actions (and their challenges) are kept.
     #[arg(long, env = "SIGNET_RETENTION_DAYS", default_value_t = 30)]
     retention_days: u64,
+    /// Seconds actions (and their challenges) are kept, instead of --retention-days (for a
+    /// short retention, e.g. in a test or a flood benchmark).
+    #[arg(
+        long,
+        env = "SIGNET_RETENTION_SECONDS",
+        conflicts_with = "retention_days"
+    )]
+    retention_seconds: Option<u64>,
     /// Most open actions (tracked in the last 10 minutes, waiting for a challenge) per tenant.
     #[arg(long, env = "SIGNET_MAX_OPEN_ACTIONS", default_value_t = 10_000)]
     max_open_actions: u32,
@@ -112,7 +120,10 @@ impl Args {
                 ..RateLimits::default()
             },
             public_base_url: self.base_url.clone(),
-            retention: Duration::from_secs(self.retention_days.saturating_mul(24 * 3600)),
+            retention: Duration::from_secs(
+                self.retention_seconds
+                    .unwrap_or_else(|| self.retention_days.saturating_mul(24 * 3600)),
+            ),
             connection_limits: ConnectionLimits {
                 header_timeout: Duration::from_secs(self.header_timeout_seconds),
                 idle_timeout: Duration::from_secs(self.idle_timeout_seconds),

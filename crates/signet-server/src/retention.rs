@@ -1,6 +1,6 @@
 //! The purge task: deletes expired nonces and enrollment-token records, challenges an hour
 //! after they expired, and actions (with their challenges) older than the retention, every
-//! `purge_interval`, in batches of at most `store::PURGE_BATCH` rows, off the request path.
+//! `purge_interval` (more often for a retention shorter than four of them), in batches of at most `store::PURGE_BATCH` rows, off the request path.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +16,8 @@ use crate::store::Store;
 /// `challenge_expired` rather than "not found".
 pub(crate) const CHALLENGE_GRACE: Duration = Duration::from_secs(3600);
 
-/// Purges every `interval` until `stop` turns `true`.
+/// Purges every `interval` (or every quarter of a shorter `retention`, so that a retention of
+/// seconds holds) until `stop` turns `true`.
 pub(crate) async fn purge_task(
     store: Store,
     clock: Arc<dyn Clock>,
@@ -24,7 +25,8 @@ pub(crate) async fn purge_task(
     interval: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut tick = tokio::time::interval(interval.max(Duration::from_millis(10)));
+    let every = interval.min(retention / 4).max(Duration::from_millis(10));
+    let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

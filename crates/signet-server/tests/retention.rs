@@ -120,3 +120,96 @@ async fn a_tenant_at_its_cap_of_open_actions_gets_429_until_they_finish_or_expir
     h.clock.advance(Duration::from_secs(11 * 60));
     track("k4").await.ok();
 }
+
+/// The binary started on `db` with `args` on a free loopback port: the child and its base URL.
+async fn binary(db: &std::path::Path, args: &[&str]) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt as _;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_signet-server"))
+        .args(["--db", &db.display().to_string()])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--tenant-id", "retention-tenant"])
+        .args(args)
+        .env("SIGNET_SECRET_KEY", "sk_retention_test_key")
+        .env_remove("SIGNET_RETENTION_DAYS")
+        .env_remove("SIGNET_RETENTION_SECONDS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.expect("stdout line") {
+            if line.starts_with("Press Ctrl-C") {
+                return;
+            }
+        }
+        panic!("the server stopped before it was ready");
+    })
+    .await
+    .expect("the server starts");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, format!("http://127.0.0.1:{port}/v1"))
+}
+
+/// Rows in the `actions` table of the database file `db`.
+async fn action_rows(db: &std::path::Path) -> i64 {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db)
+        .read_only(true);
+    let mut conn = sqlx::ConnectOptions::connect(&options)
+        .await
+        .expect("opens");
+    sqlx::query_scalar("SELECT COUNT(*) FROM actions")
+        .fetch_one(&mut conn)
+        .await
+        .expect("counts")
+}
+
+#[tokio::test]
+async fn the_binary_with_a_retention_of_seconds_purges_actions_older_than_that() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("signet.db");
+    let (_child, base) = binary(&db, &["--retention-seconds", "2"]).await;
+    let tracked = reqwest::Client::new()
+        .post(format!("{base}/users/alice/actions/signIn"))
+        .header(
+            "Authorization",
+            common::secret_basic("sk_retention_test_key"),
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("track answers");
+    assert_eq!(tracked.status(), 200);
+    assert_eq!(action_rows(&db).await, 1);
+    // Two seconds of retention, purged every half second: gone within a few seconds.
+    for _ in 0..100 {
+        if action_rows(&db).await == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the action is still there after 10 s");
+}
+
+#[tokio::test]
+async fn the_binary_refuses_a_retention_in_both_days_and_seconds() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_signet-server"))
+        .args(["--retention-days", "1", "--retention-seconds", "60"])
+        .env_remove("SIGNET_RETENTION_DAYS")
+        .env_remove("SIGNET_RETENTION_SECONDS")
+        .output()
+        .await
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--retention-seconds") && stderr.contains("cannot be used with"),
+        "{stderr}"
+    );
+}
