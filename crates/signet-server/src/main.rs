@@ -81,6 +81,13 @@ struct Args {
         conflicts_with = "retention_days"
     )]
     retention_seconds: Option<u64>,
+    /// Nonces (3.4a, 3.6a) one client address may ask for per second (bursts of twice that).
+    #[arg(
+        long,
+        env = "SIGNET_NONCES_PER_ADDRESS_PER_SECOND",
+        default_value_t = 20
+    )]
+    nonces_per_address_per_second: u32,
     /// Most open actions (tracked in the last 10 minutes, waiting for a challenge) per tenant.
     #[arg(long, env = "SIGNET_MAX_OPEN_ACTIONS", default_value_t = 10_000)]
     max_open_actions: u32,
@@ -117,6 +124,7 @@ impl Args {
                 max_recent_challenges: self.max_recent_challenges,
                 not_me_cooldown: Duration::from_secs(self.not_me_cooldown_seconds),
                 max_open_actions: self.max_open_actions,
+                nonces_per_address_per_second: self.nonces_per_address_per_second,
                 ..RateLimits::default()
             },
             public_base_url: self.base_url.clone(),
