@@ -39,7 +39,7 @@ pub fn preview_enrollment(
     state: State<'_, AppState>,
     link: String,
 ) -> CommandResult<EnrollmentPreview> {
-    let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
+    let link = parse_link(&link)?;
     let existing = state.engine.check_link(&link)?;
     Ok(EnrollmentPreview::new(&link, existing.as_ref()))
 }
@@ -52,7 +52,7 @@ pub async fn enroll<R: Runtime>(
     link: String,
     require_biometric: bool,
 ) -> CommandResult<AccountView> {
-    let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
+    let link = parse_link(&link)?;
     let account = state
         .engine
         .enroll(&link, EnrollOptions { require_biometric })
@@ -71,7 +71,7 @@ pub async fn replace_account<R: Runtime>(
     link: String,
     require_biometric: bool,
 ) -> CommandResult<AccountView> {
-    let link = EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?;
+    let link = parse_link(&link)?;
     let account = state
         .engine
         .replace(
@@ -204,4 +204,9 @@ pub fn settings(state: State<'_, AppState>) -> Settings {
 #[tauri::command]
 pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> CommandResult<Settings> {
     Ok(state.update_settings(settings)?)
+}
+
+/// An enrollment link as the user pasted it (surrounding whitespace ignored).
+fn parse_link(link: &str) -> CommandResult<EnrollmentLink> {
+    Ok(EnrollmentLink::parse(link.trim()).map_err(signet_core::Error::from)?)
 }
