@@ -51,6 +51,7 @@ mod error;
 mod extract;
 pub mod log_sink;
 mod notify;
+pub mod push;
 mod retention;
 pub mod store;
 mod throttle;
