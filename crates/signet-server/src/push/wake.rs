@@ -3,6 +3,8 @@
 //! [`WakeUp`] and a push token and makes one attempt; retries, deadlines and the mapping to
 //! `deliveryResults` are the delivery's job, not the channel's.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 /// The visible title of every wake-up: generic, so a lock screen shows no login details.
@@ -61,6 +63,17 @@ pub enum Sent {
         /// What went wrong, for the log (never a token or a key).
         reason: String,
     },
+}
+
+/// A channel that sends wake-ups: APNs, FCM, Web Push, or a push gateway that sends them on
+/// its own credentials. One call is one attempt; the delivery retries.
+pub trait Channel: Send + Sync {
+    /// Sends `wake` to the device that registered `token` (the token as the device gave it).
+    fn send<'a>(
+        &'a self,
+        token: &'a str,
+        wake: &'a WakeUp,
+    ) -> Pin<Box<dyn Future<Output = Sent> + Send + 'a>>;
 }
 
 #[cfg(test)]
