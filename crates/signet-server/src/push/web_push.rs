@@ -378,4 +378,38 @@ mod tests {
         assert!(WebPush::new(&key, "admin@example.net", Arc::clone(&clock)).is_err());
         assert!(WebPush::new(&key, "mailto:admin@example.net", clock).is_ok());
     }
+
+    #[test]
+    fn a_vapid_key_is_read_from_pkcs8_or_sec1_pem_and_garbage_is_refused() {
+        use p256::pkcs8::EncodePrivateKey as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let key = SecretKey::random(&mut rand::rngs::OsRng);
+        let pkcs8 = dir.path().join("pkcs8.pem");
+        let sec1 = dir.path().join("sec1.pem");
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(
+            &pkcs8,
+            key.to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
+                .expect("pem")
+                .as_bytes(),
+        )
+        .expect("write");
+        std::fs::write(
+            &sec1,
+            format!(
+                "\n{}\n",
+                *key.to_sec1_pem(p256::pkcs8::LineEnding::LF).expect("pem")
+            ),
+        )
+        .expect("write");
+        std::fs::write(
+            &garbage,
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .expect("write");
+        assert_eq!(read_vapid_key(&pkcs8).expect("PKCS#8"), key);
+        assert_eq!(read_vapid_key(&sec1).expect("SEC1"), key);
+        assert!(read_vapid_key(&garbage).is_err());
+        assert!(read_vapid_key(&dir.path().join("missing.pem")).is_err());
+    }
 }
