@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use clap::builder::FalseyValueParser;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Serialize;
 use signet_protocol::clock::Clock;
 use url::Url;
@@ -205,7 +206,7 @@ impl Apns {
         let mut request = self
             .client
             .post(provider::endpoint(&self.url, &format!("/3/device/{token}")))
-            .bearer_auth(bearer.as_str())
+            .header(AUTHORIZATION, authorization(&bearer))
             .header("apns-topic", &self.topic)
             .header("apns-push-type", "alert")
             .header("apns-priority", "10")
@@ -261,6 +262,15 @@ impl Channel for Apns {
     ) -> Pin<Box<dyn std::future::Future<Output = Sent> + Send + 'a>> {
         Box::pin(self.attempt(token, wake))
     }
+}
+
+/// `bearer <provider token>`, as Apple's documentation writes it, marked sensitive (kept out
+/// of HTTP/2 header compression tables and debug output).
+fn authorization(jwt: &str) -> HeaderValue {
+    let mut value = HeaderValue::from_str(&format!("bearer {jwt}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("bearer"));
+    value.set_sensitive(true);
+    value
 }
 
 /// The notification: the generic visible text and the two ids, nothing else.
