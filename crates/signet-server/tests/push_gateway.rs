@@ -1,0 +1,243 @@
+//! The push gateway: a server's wake-up goes server → gateway → APNs stand-in; a server the
+//! gateway does not trust, a replayed request and an old one are refused (401); each server
+//! is rate-limited.
+
+mod push_stand_ins;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use push_stand_ins::{ApnsStandIn, assert_apns_payload, assert_private};
+use signet_protocol::clock::{Clock as _, ManualClock};
+use signet_server::ConnectionLimits;
+use signet_server::push::apns::{Apns, ApnsConfig};
+use signet_server::push::gateway::{
+    self, GatewayClient, GatewayClientConfig, GatewayConfig, GatewayRequest, Platform,
+    RunningGateway, TrustedServers,
+};
+use signet_server::push::provider::ExtraRoots;
+use signet_server::push::wake::{Channel as _, Sent, WakeUp};
+use zeroize::Zeroizing;
+
+const TOKEN: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+const SECRET: &str = "a-secret-of-at-least-thirty-two-characters";
+
+struct Setup {
+    apns: ApnsStandIn,
+    gateway: RunningGateway,
+    clock: ManualClock,
+}
+
+async fn setup(requests_per_second: u32) -> Setup {
+    let apns = ApnsStandIn::start().await;
+    let clock = ManualClock::starting_now();
+    let channel = Apns::new(ApnsConfig {
+        key_pem: Zeroizing::new(apns.key_pem.clone()),
+        key_id: apns.state.key_id.clone(),
+        team_id: apns.state.team_id.clone(),
+        topic: apns.state.topic.clone(),
+        url: url::Url::parse(&apns.url).expect("url"),
+        extra_roots: apns.tls.roots(),
+        clock: Arc::new(clock.clone()),
+    })
+    .expect("APNs channel");
+    let mut servers = TrustedServers::default();
+    servers
+        .add("home-server", SECRET.as_bytes())
+        .expect("trusted");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let gateway = gateway::spawn_gateway(
+        listener,
+        GatewayConfig {
+            servers,
+            apns: Some(Arc::new(channel)),
+            fcm: None,
+            requests_per_second,
+            clock: Arc::new(clock.clone()),
+            connection_limits: ConnectionLimits::default(),
+        },
+    )
+    .expect("gateway");
+    Setup {
+        apns,
+        gateway,
+        clock,
+    }
+}
+
+fn client(setup: &Setup, server_id: &str, secret: &str) -> GatewayClient {
+    GatewayClient::new(GatewayClientConfig {
+        url: url::Url::parse(&setup.gateway.url).expect("url"),
+        server_id: server_id.to_owned(),
+        secret: Zeroizing::new(secret.to_owned()),
+        extra_roots: ExtraRoots::default(),
+        clock: Arc::new(setup.clock.clone()),
+    })
+    .expect("client")
+}
+
+fn wake(clock: &ManualClock, challenge_id: &str) -> WakeUp {
+    WakeUp {
+        challenge_id: challenge_id.to_owned(),
+        user_authenticator_id: "auth-1".to_owned(),
+        expires_at: clock.now_ms() / 1000 + 120,
+    }
+}
+
+/// A signed request as a server sends it, for tests that replay or age it.
+fn signed(clock: &ManualClock, nonce: &str, timestamp: i64) -> (Vec<u8>, String) {
+    let body = serde_json::to_vec(&GatewayRequest {
+        nonce: nonce.to_owned(),
+        platform: Platform::Ios,
+        token: TOKEN.to_owned(),
+        challenge_id: "challenge-r".to_owned(),
+        user_authenticator_id: "auth-1".to_owned(),
+        expires_at: clock.now_ms() / 1000 + 120,
+    })
+    .expect("json");
+    let signature = gateway::signature(SECRET.as_bytes(), timestamp, &body);
+    (body, signature)
+}
+
+async fn post(
+    setup: &Setup,
+    server_id: &str,
+    timestamp: i64,
+    body: Vec<u8>,
+    signature: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}{}", setup.gateway.url, gateway::WAKE_UP_PATH))
+        .header(gateway::SERVER_HEADER, server_id)
+        .header(gateway::TIMESTAMP_HEADER, timestamp.to_string())
+        .header(gateway::SIGNATURE_HEADER, signature)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("answer")
+}
+
+#[tokio::test]
+async fn a_wake_up_goes_from_the_server_through_the_gateway_to_apns_with_its_outcome_back() {
+    let setup = setup(50).await;
+    let apns = client(&setup, "home-server", SECRET).apns();
+    let wake = wake(&setup.clock, "challenge-g");
+    assert_eq!(apns.send(TOKEN, &wake).await, Sent::Accepted);
+    assert_eq!(setup.apns.refusals(), Vec::<String>::new());
+    let received = setup.apns.received();
+    let [request] = &received[..] else {
+        panic!("one request: {received:?}");
+    };
+    assert_eq!(request.token, TOKEN);
+    assert_eq!(request.headers["apns-collapse-id"], "challenge-g");
+    assert_apns_payload(&request.payload, "challenge-g", "auth-1");
+    assert_private(
+        &request.payload,
+        &request.payload,
+        &["alice", "signIn", "203.0.113.7", "Mozilla", "home-server"],
+    );
+    // APNs's outcomes come back as they were.
+    assert_eq!(
+        apns.send(&format!("0410{TOKEN}"), &wake).await,
+        Sent::TokenInvalid
+    );
+    let Sent::Retry { after, .. } = apns.send(&format!("0429{TOKEN}"), &wake).await else {
+        panic!("a retry");
+    };
+    assert_eq!(after, Some(Duration::from_secs(7)));
+    // No FCM credentials at this gateway: Android wake-ups fail, and say why.
+    let Sent::Failed { reason } = client(&setup, "home-server", SECRET)
+        .fcm()
+        .send("fcm-token", &wake)
+        .await
+    else {
+        panic!("a failure");
+    };
+    assert!(reason.contains("no channel for Android"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_server_the_gateway_does_not_trust_is_refused_and_nothing_is_sent() {
+    let setup = setup(50).await;
+    let wake = wake(&setup.clock, "challenge-u");
+    for (id, secret) in [
+        ("stranger", SECRET),
+        ("home-server", "another-secret-of-thirty-two-characters!"),
+    ] {
+        let Sent::Failed { reason } = client(&setup, id, secret).apns().send(TOKEN, &wake).await
+        else {
+            panic!("a failure");
+        };
+        assert!(reason.contains("401"), "{reason}");
+    }
+    let (body, signature) = signed(&setup.clock, "n-1", setup.clock.now_ms() / 1000);
+    let answer = post(
+        &setup,
+        "stranger",
+        setup.clock.now_ms() / 1000,
+        body,
+        &signature,
+    )
+    .await;
+    assert_eq!(answer.status(), 401);
+    let body: serde_json::Value = answer.json().await.expect("json");
+    assert_eq!(body["error"], "unauthorized");
+    assert!(setup.apns.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_replayed_or_old_request_is_refused() {
+    let setup = setup(50).await;
+    let now = setup.clock.now_ms() / 1000;
+    let (body, signature) = signed(&setup.clock, "nonce-once", now);
+    let first = post(&setup, "home-server", now, body.clone(), &signature).await;
+    assert_eq!(first.status(), 200);
+    let replay = post(&setup, "home-server", now, body, &signature).await;
+    assert_eq!(replay.status(), 401);
+    let text = replay.text().await.expect("text");
+    assert!(text.contains("replay"), "{text}");
+    // Six minutes old, correctly signed, never seen: too old.
+    let old = now - 6 * 60;
+    let (body, signature) = signed(&setup.clock, "nonce-old", old);
+    let answer = post(&setup, "home-server", old, body, &signature).await;
+    assert_eq!(answer.status(), 401);
+    let text = answer.text().await.expect("text");
+    assert!(text.contains("timestamp"), "{text}");
+    assert_eq!(setup.apns.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_server_past_its_rate_is_told_to_retry_later() {
+    let setup = setup(1).await;
+    let apns = client(&setup, "home-server", SECRET).apns();
+    let wake = wake(&setup.clock, "challenge-rate");
+    let mut outcomes = Vec::new();
+    for _ in 0..4 {
+        outcomes.push(apns.send(TOKEN, &wake).await);
+    }
+    assert_eq!(outcomes[..2], [Sent::Accepted, Sent::Accepted]);
+    assert!(
+        outcomes[2..]
+            .iter()
+            .any(|sent| matches!(sent, Sent::Retry { after: Some(after), reason } if *after == Duration::from_secs(1) && reason.contains("429"))),
+        "{outcomes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_with_a_malformed_body_is_refused_after_its_signature_is_checked() {
+    let setup = setup(50).await;
+    let now = setup.clock.now_ms() / 1000;
+    let body = br#"{"nonce": "x", "platform": "windows"}"#.to_vec();
+    let signature = gateway::signature(SECRET.as_bytes(), now, &body);
+    let answer = post(&setup, "home-server", now, body, &signature).await;
+    assert_eq!(answer.status(), 400);
+    let big = vec![b' '; 10_000];
+    let signature = gateway::signature(SECRET.as_bytes(), now, &big);
+    let answer = post(&setup, "home-server", now, big, &signature).await;
+    assert_eq!(answer.status(), 413);
+    assert!(setup.apns.received().is_empty());
+}
