@@ -4,12 +4,15 @@
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
 use clap::builder::FalseyValueParser;
 use signet_demo::{DemoConfig, RateLimit};
+use signet_protocol::clock::{Clock, SystemClock};
+use signet_server::push::{self, platform::PlatformArgs};
 use signet_server::{Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings};
 use url::Url;
 
@@ -98,6 +101,9 @@ struct Args {
         default_value_t = 512
     )]
     max_connections_per_address: usize,
+    /// APNs, FCM and the push gateway (docs/protocol.md 8.6).
+    #[command(flatten)]
+    platforms: PlatformArgs,
     /// The relying-party demo page.
     #[command(flatten)]
     demo: DemoArgs,
@@ -156,6 +162,15 @@ async fn main() -> anyhow::Result<()> {
         .log_internal_errors(false)
         .init();
     let args = Args::parse();
+    if args.platforms.gateway.gateway {
+        return run_gateway(&args).await;
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let platform_channels = args
+        .platforms
+        .channels(&clock)
+        .context("cannot set up APNs/FCM wake-ups")?;
+    tracing::info!(channels = ?platform_channels, "APNs and FCM wake-up channels");
     let secret_key = match (&args.secret_key, &args.secret_key_file) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(file)) => Some(read_secret_key(file)?),
@@ -226,6 +241,28 @@ async fn main() -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
     stop_signal().await?;
     server.shutdown().await?;
+    Ok(())
+}
+
+/// `signet-server --gateway`: a push gateway, no database and no API.
+async fn run_gateway(args: &Args) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let config = args
+        .platforms
+        .gateway_config(&clock)
+        .context("cannot start the push gateway")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let gateway = push::gateway::spawn_gateway(listener, config)?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "signet-server is running as a push gateway\n  wake-ups:   {}\nPress Ctrl-C to stop.",
+        listener_url(gateway.addr, push::gateway::WAKE_UP_PATH),
+    );
+    let _ = std::io::stdout().flush();
+    stop_signal().await?;
+    gateway.shutdown().await?;
     Ok(())
 }
 

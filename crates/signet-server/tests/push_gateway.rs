@@ -241,3 +241,158 @@ async fn a_request_with_a_malformed_body_is_refused_after_its_signature_is_check
     assert_eq!(answer.status(), 413);
     assert!(setup.apns.received().is_empty());
 }
+
+/// The `signet-server` binary with `args`, on a free loopback port; its standard output up
+/// to "Press Ctrl-C", or its exit status and standard error when it stops first.
+async fn binary(args: &[&str]) -> Result<(tokio::process::Child, String), (i32, String)> {
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_signet-server"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--db", &dir.path().join("db").display().to_string()])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut printed = String::new();
+    let ready = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.starts_with("Press Ctrl-C") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("the binary starts or stops in time");
+    if ready {
+        return Ok((child, printed));
+    }
+    let status = child.wait().await.expect("exit status");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .await;
+    Err((status.code().unwrap_or(-1), stderr))
+}
+
+#[tokio::test]
+async fn the_gateway_binary_takes_its_credentials_from_files_and_forwards_to_apns() {
+    let apns = ApnsStandIn::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+    let key = write("AuthKey.p8", &format!("\n{}\n\n", apns.key_pem));
+    let servers = write(
+        "servers",
+        &format!("# trusted servers\nhome-server {SECRET}\n"),
+    );
+    let ca = write("ca.pem", &apns.tls.ca_pem);
+    let (_child, printed) = binary(&[
+        "--gateway",
+        "--gateway-servers-file",
+        &servers,
+        "--apns-key-file",
+        &key,
+        "--apns-key-id",
+        &apns.state.key_id,
+        "--apns-team-id",
+        &apns.state.team_id,
+        "--apns-topic",
+        &apns.state.topic,
+        "--apns-url",
+        &apns.url,
+        "--push-ca-file",
+        &ca,
+    ])
+    .await
+    .expect("the gateway runs");
+    let endpoint = printed
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("wake-ups:"))
+        .expect("the wake-up URL printed")
+        .trim();
+    let base = endpoint
+        .strip_suffix(gateway::WAKE_UP_PATH)
+        .expect("the path");
+    let clock = ManualClock::starting_now();
+    let client = GatewayClient::new(GatewayClientConfig {
+        url: url::Url::parse(base).expect("url"),
+        server_id: "home-server".to_owned(),
+        secret: Zeroizing::new(SECRET.to_owned()),
+        extra_roots: ExtraRoots::default(),
+        clock: Arc::new(clock.clone()),
+    })
+    .expect("client");
+    assert_eq!(
+        client
+            .apns()
+            .send(TOKEN, &wake(&clock, "challenge-b"))
+            .await,
+        Sent::Accepted
+    );
+    assert_eq!(apns.received().len(), 1);
+    assert!(!printed.contains(SECRET));
+}
+
+#[tokio::test]
+async fn a_server_given_both_a_gateway_and_apns_credentials_refuses_to_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, SECRET).expect("write");
+    let key = dir.path().join("AuthKey.p8");
+    std::fs::write(&key, "key").expect("write");
+    let (code, stderr) = binary(&[
+        "--push-gateway",
+        "https://gateway.example",
+        "--push-gateway-id",
+        "home-server",
+        "--push-gateway-secret-file",
+        &secret.display().to_string(),
+        "--apns-key-file",
+        &key.display().to_string(),
+        "--apns-key-id",
+        "K",
+        "--apns-team-id",
+        "T",
+        "--apns-topic",
+        "org.signet.app",
+    ])
+    .await
+    .expect_err("refused");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("push-gateway"), "{stderr}");
+    assert!(!stderr.contains(SECRET), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_gateway_without_servers_or_credentials_refuses_to_start() {
+    let (_, stderr) = binary(&["--gateway"]).await.expect_err("refused");
+    assert!(stderr.contains("gateway-servers-file"), "{stderr}");
+    let dir = tempfile::tempdir().expect("dir");
+    let servers = dir.path().join("servers");
+    std::fs::write(&servers, format!("home {SECRET}\n")).expect("write");
+    let (_, stderr) = binary(&[
+        "--gateway",
+        "--gateway-servers-file",
+        &servers.display().to_string(),
+    ])
+    .await
+    .expect_err("refused");
+    assert!(stderr.contains("credentials"), "{stderr}");
+}

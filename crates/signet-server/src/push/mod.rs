@@ -3,5 +3,6 @@
 pub mod apns;
 pub mod fcm;
 pub mod gateway;
+pub mod platform;
 pub mod provider;
 pub mod wake;
