@@ -200,3 +200,46 @@ fn an_apns_url_that_is_plain_http_off_loopback_is_refused() {
         .to_string();
     assert!(error.contains("https"), "{error}");
 }
+
+#[tokio::test]
+async fn a_provider_token_apple_calls_expired_is_dropped_and_the_next_attempt_signs_a_new_one() {
+    let stand_in = ApnsStandIn::start().await;
+    // 75 minutes slow: the first token is older than Apple's hour by Apple's clock.
+    let clock = ManualClock::at_ms(ManualClock::starting_now().now_ms() - 75 * 60 * 1000);
+    let apns = Apns::new(config(&stand_in, &clock)).expect("channel");
+    let Sent::Retry {
+        after: None,
+        reason,
+    } = apns.send(TOKEN, &wake(&clock, "c-1")).await
+    else {
+        panic!("a retry");
+    };
+    assert!(reason.contains("ExpiredProviderToken"), "{reason}");
+    // 20 minutes on, the old token would still be reused had it been kept.
+    clock.advance(Duration::from_secs(20 * 60));
+    assert_eq!(apns.send(TOKEN, &wake(&clock, "c-2")).await, Sent::Accepted);
+}
+
+#[test]
+fn the_channel_and_its_config_never_show_the_key_in_debug() {
+    let signing = p256::SecretKey::random(&mut rand::rngs::OsRng);
+    let pem = p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&signing, p256::pkcs8::LineEnding::LF)
+        .expect("pem")
+        .to_string();
+    let config = ApnsConfig {
+        key_pem: Zeroizing::new(pem.clone()),
+        key_id: "KEY".into(),
+        team_id: "TEAM".into(),
+        topic: "org.signet.app".into(),
+        url: url::Url::parse("https://api.push.apple.com").expect("url"),
+        extra_roots: ExtraRoots::default(),
+        clock: Arc::new(ManualClock::starting_now()),
+    };
+    let body: String = pem.lines().nth(1).expect("a base64 line").to_owned();
+    let shown = format!(
+        "{config:?} {:?}",
+        Apns::new(config.clone()).expect("channel")
+    );
+    assert!(!shown.contains(&body), "{shown}");
+    assert!(shown.contains("TEAM"), "{shown}");
+}
