@@ -163,3 +163,22 @@ fn a_service_account_file_that_is_not_one_is_refused_at_start_without_quoting_it
     assert!(error.contains("fcm-service-account"), "{error}");
     assert!(!error.contains("secret-words"), "{error}");
 }
+
+#[tokio::test]
+async fn an_access_token_fcm_refuses_is_dropped_and_the_next_attempt_gets_a_new_one() {
+    let stand_in = FcmStandIn::start().await;
+    let clock = ManualClock::starting_now();
+    let fcm = Fcm::new(config(&stand_in, &clock)).expect("channel");
+    assert_eq!(fcm.send("t1", &wake(&clock, "c1")).await, Sent::Accepted);
+    stand_in.revoke_access_tokens();
+    let Sent::Retry {
+        after: None,
+        reason,
+    } = fcm.send("t1", &wake(&clock, "c2")).await
+    else {
+        panic!("a retry");
+    };
+    assert!(reason.contains("401"), "{reason}");
+    assert_eq!(fcm.send("t1", &wake(&clock, "c3")).await, Sent::Accepted);
+    assert_eq!(stand_in.token_requests(), 2);
+}

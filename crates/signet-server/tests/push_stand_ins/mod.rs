@@ -312,6 +312,10 @@ fn apns_check(
     if !payload["aps"].is_object() {
         return Err((400, "PayloadEmpty", "no aps".to_owned()));
     }
+    // Not Apple's check but this suite's, on every request: the payload is private.
+    if let Err(why) = private_apns_payload(&payload) {
+        return Err((400, "NotPrivate", why));
+    }
     Ok((token, payload, iat))
 }
 
@@ -359,6 +363,36 @@ fn provider_token_check(state: &ApnsState, jwt: &str) -> Result<i64, Refusal> {
     Ok(iat)
 }
 
+/// Whether an APNs payload holds only the generic alert and the two ids (checked by the
+/// stand-in on every request, so every test that expects an answer other than a refusal
+/// also checks that no login detail was sent).
+fn private_apns_payload(payload: &Value) -> Result<(), String> {
+    let keys: BTreeSet<&str> = payload
+        .as_object()
+        .map(|object| object.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let expected: BTreeSet<&str> = ["aps", "challengeId", "userAuthenticatorId"].into();
+    if keys != expected || payload["aps"]["alert"] != json!({"title": TITLE, "body": BODY}) {
+        return Err(format!("not private: {payload}"));
+    }
+    Ok(())
+}
+
+/// Whether an FCM message's data is the two ids and its notification the generic text.
+fn private_fcm_message(message: &Value) -> Result<(), String> {
+    let keys: BTreeSet<&str> = message["data"]
+        .as_object()
+        .map(|object| object.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let expected: BTreeSet<&str> = ["challengeId", "userAuthenticatorId"].into();
+    let notification_ok = message.get("notification").is_none()
+        || message["notification"] == json!({"title": TITLE, "body": BODY});
+    if keys != expected || !notification_ok {
+        return Err(format!("not private: {message}"));
+    }
+    Ok(())
+}
+
 /// Asserts a wake-up's data is the two ids and nothing else, and that no login detail
 /// (`forbidden`: user id, action, IP address, user agent...) appears anywhere in `payload`.
 pub fn assert_private(payload: &Value, data_keys: &Value, forbidden: &[&str]) {
@@ -390,6 +424,9 @@ pub fn assert_apns_payload(payload: &Value, challenge_id: &str, authenticator_id
         })
     );
 }
+
+/// Access tokens issued by every FCM stand-in of the process (each one different).
+static TOKENS_ISSUED: AtomicUsize = AtomicUsize::new(0);
 
 /// What the FCM stand-in holds.
 pub struct FcmState {
@@ -468,6 +505,11 @@ impl FcmStandIn {
 
     pub fn refusals(&self) -> Vec<String> {
         self.state.refusals.lock().expect("lock").clone()
+    }
+
+    /// Revokes every access token issued so far (as Google does when one expires early).
+    pub fn revoke_access_tokens(&self) {
+        self.state.issued.lock().expect("lock").clear();
     }
 
     pub fn token_requests(&self) -> usize {
@@ -563,7 +605,10 @@ async fn fcm_token(State(state): State<Arc<FcmState>>, body: Bytes) -> Response 
     }
     let token = {
         let mut issued = state.issued.lock().expect("lock");
-        let token = format!("ya29.stand-in-{}", issued.len());
+        let token = format!(
+            "ya29.stand-in-{}",
+            self::TOKENS_ISSUED.fetch_add(1, Ordering::SeqCst)
+        );
         issued.push(token.clone());
         token
     };
@@ -638,6 +683,10 @@ async fn fcm_send(
         || message["android"]["collapse_key"] != message["data"]["challengeId"]
     {
         return bad(format!("message {message}"));
+    }
+    // Not Google's check but this suite's, on every message: the message is private.
+    if let Err(why) = private_fcm_message(message) {
+        return bad(why);
     }
     state.received.lock().expect("lock").push(body.clone());
     if token.starts_with("unregistered") {
