@@ -42,6 +42,8 @@
 //!   `migrations/`); one transaction per state change.
 //! - `notify`: in-process wake-ups for long-poll.
 //! - `token`: HS256 track and access tokens.
+//! - [`push`]: wake-ups on challenge creation (webhook, Web Push, and the channels APNs, FCM
+//!   and a push gateway plug in as [`push::wake::Channel`]s).
 
 mod api;
 mod app;
@@ -291,6 +293,13 @@ pub async fn spawn_with_routes(
         nonce_throttle: Arc::new(throttle::AddressThrottle::new(
             config.rate_limits.nonces_per_address_per_second,
         )),
+        delivery: push::delivery::Delivery::new(
+            config.delivery.clone(),
+            store.clone(),
+            Arc::clone(&config.clock),
+            shutting_down.clone(),
+            base_url.clone(),
+        ),
     };
     let info = ServerInfo {
         addr,

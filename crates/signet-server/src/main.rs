@@ -12,7 +12,9 @@ use clap::Parser;
 use clap::builder::FalseyValueParser;
 use signet_demo::{DemoConfig, RateLimit};
 use signet_protocol::clock::{Clock, SystemClock};
-use signet_server::push::{self, platform::PlatformArgs};
+use signet_server::push::{
+    self, DeliveryConfig, WebPush, Webhook, platform::PlatformArgs, web_push,
+};
 use signet_server::{Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings};
 use url::Url;
 
@@ -107,13 +109,17 @@ struct Args {
     /// The relying-party demo page.
     #[command(flatten)]
     demo: DemoArgs,
+    /// Wake-ups (docs/protocol.md 8.6).
+    #[command(flatten)]
+    delivery: DeliveryArgs,
 }
 
 impl Args {
     /// The server's configuration from the command line (`secret_key` read already, from
-    /// the flag or its file).
-    fn config(&self, secret_key: Option<String>) -> Config {
+    /// the flag or its file; `delivery` built from [`DeliveryArgs`]).
+    fn config(&self, secret_key: Option<String>, delivery: DeliveryConfig) -> Config {
         Config {
+            delivery,
             db: Some(self.db.clone()),
             tenant: TenantSeed {
                 id: self.tenant_id.clone(),
@@ -170,7 +176,6 @@ async fn main() -> anyhow::Result<()> {
         .platforms
         .channels(&clock)
         .context("cannot set up APNs/FCM wake-ups")?;
-    tracing::info!(channels = ?platform_channels, "APNs and FCM wake-up channels");
     let secret_key = match (&args.secret_key, &args.secret_key_file) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(file)) => Some(read_secret_key(file)?),
@@ -194,7 +199,14 @@ async fn main() -> anyhow::Result<()> {
             window: Duration::from_secs(60),
         },
     });
-    let config = args.config(secret_key);
+    let mut delivery = args
+        .delivery
+        .config()
+        .context("cannot set up wake-up delivery")?;
+    delivery.channels.apns = platform_channels.apns;
+    delivery.channels.fcm = platform_channels.fcm;
+    tracing::info!(channels = ?delivery.channels, "wake-up channels");
+    let config = args.config(secret_key, delivery);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -283,6 +295,79 @@ fn read_secret_key(file: &std::path::Path) -> anyhow::Result<String> {
         file.display()
     );
     Ok(key)
+}
+
+/// The wake-up options (docs/protocol.md 8.6). Secrets come from files or the environment,
+/// never from the command line.
+#[derive(Debug, clap::Args)]
+struct DeliveryArgs {
+    /// POST a signed `push.created` event (docs/protocol.md 8.5) here for every wake-up, for
+    /// the receiver to send it; https:// (http:// only on loopback). Its secret comes from
+    /// --webhook-secret-file or the variable `SIGNET_WEBHOOK_SECRET`.
+    #[arg(long, env = "SIGNET_WEBHOOK_URL")]
+    webhook_url: Option<Url>,
+    /// A file holding the webhook's secret (surrounding whitespace ignored).
+    #[arg(long, env = "SIGNET_WEBHOOK_SECRET_FILE", requires = "webhook_url")]
+    webhook_secret_file: Option<PathBuf>,
+    /// Send Web Push wake-ups, signed with this VAPID key: a PEM P-256 private key (PKCS#8
+    /// or SEC1), e.g. from `openssl ecparam -name prime256v1 -genkey -noout`.
+    #[arg(long, env = "SIGNET_VAPID_KEY_FILE", requires = "vapid_subject")]
+    vapid_key_file: Option<PathBuf>,
+    /// The VAPID subject push services may contact: `mailto:you@example.org` or an https:// URL.
+    #[arg(long, env = "SIGNET_VAPID_SUBJECT", requires = "vapid_key_file")]
+    vapid_subject: Option<String>,
+    /// Longest the challenge-push answer waits for delivery outcomes, in milliseconds
+    /// (delivery goes on in the background after it).
+    #[arg(long, env = "SIGNET_DELIVERY_DEADLINE_MS", default_value_t = 2000)]
+    delivery_deadline_ms: u64,
+}
+
+/// The variable that may hold the webhook's secret.
+const WEBHOOK_SECRET_VARIABLE: &str = "SIGNET_WEBHOOK_SECRET";
+
+impl DeliveryArgs {
+    /// The delivery configuration: the webhook and the Web Push channel, if asked for.
+    fn config(&self) -> anyhow::Result<DeliveryConfig> {
+        let mut config = DeliveryConfig {
+            deadline: Duration::from_millis(self.delivery_deadline_ms),
+            ..DeliveryConfig::default()
+        };
+        if let Some(url) = &self.webhook_url {
+            let secret = match &self.webhook_secret_file {
+                Some(file) => zeroize::Zeroizing::new(
+                    std::fs::read_to_string(file)
+                        .with_context(|| {
+                            format!("cannot read the webhook secret file {}", file.display())
+                        })?
+                        .trim()
+                        .as_bytes()
+                        .to_vec(),
+                ),
+                None => zeroize::Zeroizing::new(
+                    std::env::var(WEBHOOK_SECRET_VARIABLE)
+                        .map(|secret| secret.trim().as_bytes().to_vec())
+                        .map_err(|_| {
+                            anyhow::anyhow!(
+                                "--webhook-url needs a secret: --webhook-secret-file or \
+                                 {WEBHOOK_SECRET_VARIABLE}"
+                            )
+                        })?,
+                ),
+            };
+            config.webhook = Some(Arc::new(Webhook::new(url.clone(), secret)?));
+        }
+        if let (Some(file), Some(subject)) = (&self.vapid_key_file, &self.vapid_subject) {
+            let key = web_push::read_vapid_key(file)
+                .with_context(|| format!("VAPID key file {}", file.display()))?;
+            let channel = WebPush::new(&key, subject, Arc::new(signet_protocol::SystemClock))?;
+            tracing::info!(
+                public_key = channel.public_key(),
+                "Web Push on (the VAPID public key is the applicationServerKey devices subscribe with)"
+            );
+            config.channels.web_push = Some(Arc::new(channel));
+        }
+        Ok(config)
+    }
 }
 
 /// The demo's options.
