@@ -242,9 +242,13 @@ async fn a_request_with_a_malformed_body_is_refused_after_its_signature_is_check
     assert!(setup.apns.received().is_empty());
 }
 
-/// The `signet-server` binary with `args`, on a free loopback port; its standard output up
-/// to "Press Ctrl-C", or its exit status and standard error when it stops first.
-async fn binary(args: &[&str]) -> Result<(tokio::process::Child, String), (i32, String)> {
+/// A running `signet-server` binary, its standard output up to "Press Ctrl-C", and the
+/// folder of its database.
+type Running = (tokio::process::Child, String, tempfile::TempDir);
+
+/// The `signet-server` binary with `args`, on a free loopback port and a database in a
+/// temporary folder; or its exit status and standard error when it stops before it is ready.
+async fn binary(args: &[&str]) -> Result<Running, (i32, String)> {
     use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -275,7 +279,7 @@ async fn binary(args: &[&str]) -> Result<(tokio::process::Child, String), (i32, 
     .await
     .expect("the binary starts or stops in time");
     if ready {
-        return Ok((child, printed));
+        return Ok((child, printed, dir));
     }
     let status = child.wait().await.expect("exit status");
     let mut stderr = String::new();
@@ -303,7 +307,7 @@ async fn the_gateway_binary_takes_its_credentials_from_files_and_forwards_to_apn
         &format!("# trusted servers\nhome-server {SECRET}\n"),
     );
     let ca = write("ca.pem", &apns.tls.ca_pem);
-    let (_child, printed) = binary(&[
+    let (_child, printed, _dir) = binary(&[
         "--gateway",
         "--gateway-servers-file",
         &servers,
@@ -395,4 +399,96 @@ async fn a_gateway_without_servers_or_credentials_refuses_to_start() {
     .await
     .expect_err("refused");
     assert!(stderr.contains("credentials"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_server_binary_with_push_gateway_flags_wakes_the_iphone_of_a_sign_in() {
+    use signet_testkit::{Device, secret_basic};
+    let setup = setup(50).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let secret_file = dir.path().join("gateway-secret");
+    std::fs::write(&secret_file, format!("  {SECRET}\n")).expect("write");
+    let (_child, printed, _dir) = binary(&[
+        "--tenant-id",
+        "t",
+        "--secret-key-file",
+        &{
+            let path = dir.path().join("secret-key");
+            std::fs::write(&path, "sk_push_gateway_binary").expect("write");
+            path.display().to_string()
+        },
+        "--push-gateway",
+        &setup.gateway.url,
+        "--push-gateway-id",
+        "home-server",
+        "--push-gateway-secret-file",
+        &secret_file.display().to_string(),
+    ])
+    .await
+    .expect("the server runs");
+    assert!(!printed.contains(SECRET));
+    let base = printed
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("base URL:"))
+        .expect("the base URL printed")
+        .trim()
+        .to_owned();
+    let http = reqwest::Client::new();
+    let call = |path: &str, auth: String, body: serde_json::Value| {
+        let request = http
+            .post(format!("{base}{path}"))
+            .header("Authorization", auth)
+            .json(&body);
+        async move {
+            let response = request.send().await.expect("answered");
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.expect("JSON")
+        }
+    };
+    let secret = secret_basic("sk_push_gateway_binary");
+    let device = Device::new("t");
+    let enroll = call(
+        "/users/ada/actions/enroll",
+        secret.clone(),
+        serde_json::json!({"scope": "add:authenticators"}),
+    )
+    .await;
+    let token = enroll["token"].as_str().expect("token");
+    let enrolled = call(
+        "/client/user-authenticators/push",
+        format!("Bearer {token}"),
+        serde_json::json!({"publicKey": device.pk(), "devicePlatform": "ios", "pushToken": TOKEN}),
+    )
+    .await;
+    let tracked = call(
+        "/users/ada/actions/signIn",
+        secret,
+        serde_json::json!({"ipAddress": "203.0.113.77", "userAgent": "LeakyBrowser/1.0"}),
+    )
+    .await;
+    let started = call(
+        "/client/challenge/push",
+        format!("Bearer {}", tracked["token"].as_str().expect("token")),
+        serde_json::json!({"action": "signIn"}),
+    )
+    .await;
+    assert_eq!(
+        started["deliveryResults"],
+        serde_json::json!([{"userAuthenticatorId": enrolled["userAuthenticatorId"]}])
+    );
+    let challenge_id = started["challengeId"].as_str().expect("id");
+    let received = setup.apns.received();
+    let [request] = &received[..] else {
+        panic!("one wake-up: {received:?}");
+    };
+    assert_apns_payload(
+        &request.payload,
+        challenge_id,
+        enrolled["userAuthenticatorId"].as_str().expect("id"),
+    );
+    assert_private(
+        &request.payload,
+        &request.payload,
+        &["ada", "signIn", "203.0.113.77", "LeakyBrowser"],
+    );
 }
