@@ -71,6 +71,11 @@ enum Command {
         #[arg(long, value_name = "SECONDS")]
         retention_seconds: Option<u64>,
     },
+    /// Wake-up delivery (docs/protocol.md 8.6) to a Web Push receiver on loopback: challenge
+    /// created → wake-up received, wake-ups per second to one provider, and challenge-push
+    /// with and without delivery. `--smoke` for tiny counts.
+    #[command(name = "wake-ups")]
+    WakeUps,
 }
 
 fn load_average() -> String {
@@ -255,6 +260,22 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             let failed = samples.last().map_or(0, |sample| sample.failed);
             anyhow::ensure!(failed == 0, "{failed} track calls failed (not 429)");
+            return Ok(());
+        }
+        Some(Command::WakeUps) => {
+            let sizes = if args.smoke {
+                signet_bench::wakeups::WakeUpSizes::smoke()
+            } else {
+                signet_bench::wakeups::WakeUpSizes::full()
+            };
+            let figures = signet_bench::wakeups::run(sizes).await?;
+            println!(
+                "Wake-ups, run {}, machine: {}, load {}\n\n{}",
+                shell_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+                machine(),
+                load_average(),
+                figures.text()
+            );
             return Ok(());
         }
         None => {}

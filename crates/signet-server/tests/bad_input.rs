@@ -456,3 +456,45 @@ async fn a_push_token_in_no_form_of_8_6_is_an_invalid_request_and_enrolls_nothin
         .ok();
     assert_eq!(user["isEnrolled"], false);
 }
+
+#[tokio::test]
+async fn a_credential_update_with_a_malformed_push_token_is_refused_and_keeps_the_old_one() {
+    let h = Harness::start().await;
+    let device = h.enrolled_device("una").await;
+    let nonce = h
+        .call(
+            Method::POST,
+            &format!(
+                "/client/user-authenticators/push/sign?publicKey={}",
+                device.public_key.to_query()
+            ),
+            Some(&device.basic()),
+            None,
+        )
+        .await
+        .ok();
+    let message = nonce["message"].as_str().unwrap_or_default().to_owned();
+    // An APNs-looking token on a linux device: not one of its forms.
+    let refused = h
+        .call(
+            Method::PATCH,
+            "/client/user-authenticators/push",
+            Some(&device.basic()),
+            Some(json!({
+                "challengeId": nonce["challengeId"],
+                "publicKey": device.pk(),
+                "signature": device.sign(&message),
+                "pushToken": "a1".repeat(32),
+            })),
+        )
+        .await;
+    refused.error(400, "invalid_request");
+    let stored = h
+        .server
+        .store()
+        .authenticators_of_user(&h.server.tenant_id, "una")
+        .await
+        .expect("read");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].push_token, None);
+}

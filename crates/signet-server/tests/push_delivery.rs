@@ -668,3 +668,40 @@ async fn a_webhook_that_refuses_is_webhook_failed_and_the_challenge_stays_answer
     let challenge_id = started["challengeId"].as_str().expect("id");
     assert_still_answerable(&h, &device, &track, challenge_id).await;
 }
+
+#[tokio::test]
+async fn an_unsigned_long_poll_does_not_stop_the_wake_up() {
+    // Anyone who knows a device's public key can long-poll unsigned: that must not silence
+    // the device's wake-ups.
+    let (h, vapid) = web_push_server(Duration::from_secs(2)).await;
+    let (token, mut received) = push_service(&vapid, vec![]).await;
+    let device = enrolled_with(&h, "jo", "linux", Some(&token)).await;
+    let waiting = {
+        let (api, device) = (h.api.clone(), device.clone());
+        tokio::spawn(async move {
+            api.call(
+                Method::GET,
+                &format!(
+                    "/client/user-authenticators/push/challenge?publicKey={}&wait=20",
+                    device.public_key.to_query()
+                ),
+                Some(&device.basic()),
+                None,
+            )
+            .await
+            .expect("answered")
+            .ok()
+        })
+    };
+    while h.server.long_polls_waiting() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (_, started) = sign_in(&h, "jo").await;
+    assert_eq!(error_code(&started), Value::Null);
+    let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
+    assert_no_login_details(&next(&mut received).await, "jo", &challenge_id, &device);
+    assert_eq!(
+        waiting.await.expect("the long-poll ends")["challengeId"],
+        challenge_id
+    );
+}

@@ -54,9 +54,14 @@ fn credential_response(authenticator: &Authenticator) -> CredentialResponse {
     }
 }
 
-/// The guard that marks `authenticator` as listening, and its subscription to new challenges.
-fn long_poll(state: &AppState, authenticator: &Authenticator) -> (Listening, watch::Receiver<u64>) {
-    let listening = state.notifier.listen(&authenticator.id);
+/// The guard that marks `authenticator` as listening (for a signed long-poll), and its
+/// subscription to new challenges.
+fn long_poll(
+    state: &AppState,
+    authenticator: &Authenticator,
+    signed: bool,
+) -> (Option<Listening>, watch::Receiver<u64>) {
+    let listening = signed.then(|| state.notifier.listen(&authenticator.id));
     let topic = state.notifier.subscribe(Topic::User(
         authenticator.tenant_id.clone(),
         authenticator.user_id.clone(),
@@ -264,11 +269,14 @@ pub(crate) async fn pending_challenge(
             true
         }
     };
-    // 2. Subscribe before reading, so a challenge created meanwhile wakes us (8.2), and say
-    //    that this device listens (its challenges need no wake-up meanwhile, 8.6).
+    // 2. Subscribe before reading, so a challenge created meanwhile wakes us (8.2); a signed
+    //    long-poll also says the device listens (no wake-up needed meanwhile, 8.6): an
+    //    unsigned one could be anyone who knows the public key.
     let wait = wait_for(&state, query.wait);
     let deadline = tokio::time::Instant::now() + wait.unwrap_or_default();
-    let (_listening, mut topic) = wait.map(|_| long_poll(&state, &authenticator)).unzip();
+    let (_listening, mut topic) = wait
+        .map(|_| long_poll(&state, &authenticator, signed))
+        .unzip();
     loop {
         if let Some(challenge) = state
             .store
