@@ -80,21 +80,11 @@ pub(crate) fn client(roots: &ExtraRoots, http2_only: bool) -> Result<reqwest::Cl
 pub fn provider_url(setting: &'static str, text: &str) -> Result<Url, Error> {
     let url = Url::parse(text)
         .map_err(|_| Error::push_config(setting, format!("{text:?} is not a URL")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => {
-            return Err(Error::push_config(
-                setting,
-                format!("{text:?} must be https:// (http:// only on a loopback address)"),
-            ));
-        }
+    if !crate::push::is_secure_url(&url) {
+        return Err(Error::push_config(
+            setting,
+            format!("{text:?} must be https:// (http:// only on a loopback address)"),
+        ));
     }
     if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
         return Err(Error::push_config(
