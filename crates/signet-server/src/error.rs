@@ -102,6 +102,15 @@ pub enum Error {
     /// A file or socket operation failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// A wake-up channel's setting (APNs, FCM, push gateway) is missing or wrong; found at
+    /// start. The problem never quotes a key or a secret.
+    #[error("--{setting}: {problem}")]
+    PushConfig {
+        /// The flag at fault, without its dashes.
+        setting: &'static str,
+        /// What is wrong with it, for people.
+        problem: String,
+    },
 }
 
 impl Error {
@@ -109,6 +118,14 @@ impl Error {
     pub(crate) fn invalid_request(description: impl Into<String>) -> Self {
         Self::InvalidRequest {
             description: description.into(),
+        }
+    }
+
+    /// A wake-up channel's setting error.
+    pub(crate) fn push_config(setting: &'static str, problem: impl Into<String>) -> Self {
+        Self::PushConfig {
+            setting,
+            problem: problem.into(),
         }
     }
 
@@ -128,9 +145,11 @@ impl Error {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Database(_) if self.is_storage_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::DeliveryConfig { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Io(_)
+            | Self::DeliveryConfig { .. }
+            | Self::PushConfig { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -150,7 +169,11 @@ impl Error {
             | Self::NotFound { .. }
             | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::DeliveryConfig { .. } => {
+            Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Io(_)
+            | Self::DeliveryConfig { .. }
+            | Self::PushConfig { .. } => {
                 return None;
             }
         })

@@ -11,7 +11,10 @@ use anyhow::Context as _;
 use clap::Parser;
 use clap::builder::FalseyValueParser;
 use signet_demo::{DemoConfig, RateLimit};
-use signet_server::push::{DeliveryConfig, WebPush, Webhook, web_push};
+use signet_protocol::clock::{Clock, SystemClock};
+use signet_server::push::{
+    self, DeliveryConfig, WebPush, Webhook, platform::PlatformArgs, web_push,
+};
 use signet_server::{Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings};
 use url::Url;
 
@@ -100,6 +103,9 @@ struct Args {
         default_value_t = 512
     )]
     max_connections_per_address: usize,
+    /// APNs, FCM and the push gateway (docs/protocol.md 8.6).
+    #[command(flatten)]
+    platforms: PlatformArgs,
     /// The relying-party demo page.
     #[command(flatten)]
     demo: DemoArgs,
@@ -162,6 +168,14 @@ async fn main() -> anyhow::Result<()> {
         .log_internal_errors(false)
         .init();
     let args = Args::parse();
+    if args.platforms.gateway.gateway {
+        return run_gateway(&args).await;
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let platform_channels = args
+        .platforms
+        .channels(&clock)
+        .context("cannot set up APNs/FCM wake-ups")?;
     let secret_key = match (&args.secret_key, &args.secret_key_file) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(file)) => Some(read_secret_key(file)?),
@@ -185,10 +199,13 @@ async fn main() -> anyhow::Result<()> {
             window: Duration::from_secs(60),
         },
     });
-    let delivery = args
+    let mut delivery = args
         .delivery
         .config()
         .context("cannot set up wake-up delivery")?;
+    delivery.channels.apns = platform_channels.apns;
+    delivery.channels.fcm = platform_channels.fcm;
+    tracing::info!(channels = ?delivery.channels, "wake-up channels");
     let config = args.config(secret_key, delivery);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -236,6 +253,28 @@ async fn main() -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
     stop_signal().await?;
     server.shutdown().await?;
+    Ok(())
+}
+
+/// `signet-server --gateway`: a push gateway, no database and no API.
+async fn run_gateway(args: &Args) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let config = args
+        .platforms
+        .gateway_config(&clock)
+        .context("cannot start the push gateway")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let gateway = push::gateway::spawn_gateway(listener, config)?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "signet-server is running as a push gateway\n  wake-ups:   {}\nPress Ctrl-C to stop.",
+        listener_url(gateway.addr, push::gateway::WAKE_UP_PATH),
+    );
+    let _ = std::io::stdout().flush();
+    stop_signal().await?;
+    gateway.shutdown().await?;
     Ok(())
 }
 

@@ -6,7 +6,12 @@
 //! - [`webhook`]: the `push.created` webhook (8.5).
 //! - [`web_push`]: the Web Push channel (RFC 8291 encryption, RFC 8292 VAPID).
 
+pub mod apns;
 pub mod delivery;
+pub mod fcm;
+pub mod gateway;
+pub mod platform;
+pub mod provider;
 pub mod wake;
 pub mod web_push;
 pub mod webhook;
