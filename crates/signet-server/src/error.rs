@@ -93,12 +93,6 @@ pub enum Error {
     /// The database schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The wake-up delivery is set up wrong (an insecure URL, an unreadable key).
-    #[error("push delivery configuration: {reason}")]
-    DeliveryConfig {
-        /// What is wrong; never a secret.
-        reason: &'static str,
-    },
     /// A file or socket operation failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -145,11 +139,9 @@ impl Error {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Database(_) if self.is_storage_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_)
-            | Self::Migrate(_)
-            | Self::Io(_)
-            | Self::DeliveryConfig { .. }
-            | Self::PushConfig { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::PushConfig { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -169,11 +161,7 @@ impl Error {
             | Self::NotFound { .. }
             | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Database(_)
-            | Self::Migrate(_)
-            | Self::Io(_)
-            | Self::DeliveryConfig { .. }
-            | Self::PushConfig { .. } => {
+            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::PushConfig { .. } => {
                 return None;
             }
         })

@@ -17,12 +17,7 @@ pub mod web_push;
 pub mod webhook;
 
 use std::net::IpAddr;
-use std::time::Duration;
-
-use reqwest::header::HeaderValue;
 use url::Url;
-
-use crate::Error;
 
 pub use delivery::{Channels, DeliveryConfig};
 pub use web_push::WebPush;
@@ -41,32 +36,4 @@ pub fn is_secure_url(url: &Url) -> bool {
         },
         _ => false,
     }
-}
-
-/// The HTTP client of one channel: connections pooled and reused (HTTP/2 where the provider
-/// offers it), no redirects (a provider that redirects is refused, not followed), `timeout`
-/// per request.
-///
-/// # Errors
-///
-/// [`Error::DeliveryConfig`] if the TLS backend cannot be set up.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(5)))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tcp_nodelay(true)
-        .build()
-        .map_err(|_| Error::DeliveryConfig {
-            reason: "the HTTP client for a push channel cannot be built",
-        })
-}
-
-/// A `Retry-After` header in seconds (the HTTP-date form is not used by push providers and is
-/// ignored: the delivery's own backoff applies then).
-#[must_use]
-pub fn retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
-    let seconds: u64 = value?.to_str().ok()?.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds))
 }

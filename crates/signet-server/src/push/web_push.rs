@@ -11,7 +11,6 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use aes_gcm::aead::{Aead as _, KeyInit as _};
 use aes_gcm::{Aes128Gcm, Nonce};
@@ -24,17 +23,14 @@ use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use p256::pkcs8::DecodePrivateKey as _;
 use p256::{PublicKey, SecretKey};
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use sha2::{Digest as _, Sha256};
 use signet_protocol::clock::Clock;
 use signet_protocol::{PushToken, WebPushSubscription};
 
+use super::provider::{self, ExtraRoots};
 use super::wake::{BODY, Channel, Sent, TITLE, WakeUp};
-use super::webhook::error_kind;
 use crate::Error;
-
-/// How long one POST to a push service may take, connection included.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A VAPID JWT's lifetime (RFC 8292 allows at most 24 hours).
 const JWT_LIFETIME_SECONDS: i64 = 12 * 3600;
@@ -72,12 +68,13 @@ impl WebPush {
     ///
     /// # Errors
     ///
-    /// [`Error::DeliveryConfig`] for a subject that is neither `mailto:` nor `https:`.
+    /// [`Error::PushConfig`] for a subject that is neither `mailto:` nor `https:`.
     pub fn new(key: &SecretKey, subject: &str, clock: Arc<dyn Clock>) -> Result<Self, Error> {
         if !(subject.starts_with("mailto:") || subject.starts_with("https://")) {
-            return Err(Error::DeliveryConfig {
-                reason: "the VAPID subject must be a mailto: or https:// URI",
-            });
+            return Err(Error::push_config(
+                "vapid-subject",
+                "must be a mailto: or https:// URI",
+            ));
         }
         let public_key =
             URL_SAFE_NO_PAD.encode(key.public_key().to_encoded_point(false).as_bytes());
@@ -85,7 +82,7 @@ impl WebPush {
             key: SigningKey::from(key),
             public_key,
             subject: subject.to_owned(),
-            client: super::http_client(REQUEST_TIMEOUT)?,
+            client: provider::client(&ExtraRoots::default(), false)?,
             clock,
             jwts: Mutex::new(HashMap::new()),
         })
@@ -158,14 +155,8 @@ impl WebPush {
             .send()
             .await;
         match sent {
-            Ok(response) => outcome(response.status(), response.headers().get(RETRY_AFTER)),
-            Err(error) => Sent::Retry {
-                after: None,
-                reason: format!(
-                    "the push service could not be reached: {}",
-                    error_kind(&error)
-                ),
-            },
+            Ok(response) => outcome(response.status(), response.headers()),
+            Err(error) => provider::unreachable("the push service", &error),
         }
     }
 }
@@ -192,19 +183,21 @@ impl Channel for WebPush {
 ///
 /// # Errors
 ///
-/// [`Error::DeliveryConfig`] when the file cannot be read or holds no such key (the message
+/// [`Error::PushConfig`] when the file cannot be read or holds no such key (the message
 /// never quotes the file).
 pub fn read_vapid_key(path: &Path) -> Result<SecretKey, Error> {
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|_| {
-        Error::DeliveryConfig {
-            reason: "the VAPID key file cannot be read",
-        }
-    })?);
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|_| Error::push_config("vapid-key-file", "the file cannot be read"))?,
+    );
     let text = text.trim();
     SecretKey::from_pkcs8_pem(text)
         .or_else(|_| SecretKey::from_sec1_pem(text))
-        .map_err(|_| Error::DeliveryConfig {
-            reason: "the VAPID key file holds no PEM P-256 private key (PKCS#8 or SEC1)",
+        .map_err(|_| {
+            Error::push_config(
+                "vapid-key-file",
+                "the file holds no PEM P-256 private key (PKCS#8 or SEC1)",
+            )
         })
 }
 
@@ -294,14 +287,14 @@ fn encrypt_with(
 }
 
 /// What a push service's answer means (RFC 8030 section 5, 6; RFC 8292 section 4).
-fn outcome(status: StatusCode, retry_after: Option<&reqwest::header::HeaderValue>) -> Sent {
+fn outcome(status: StatusCode, headers: &reqwest::header::HeaderMap) -> Sent {
     if status.is_success() {
         Sent::Accepted
     } else if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
         Sent::TokenInvalid
     } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         Sent::Retry {
-            after: super::retry_after(retry_after),
+            after: provider::retry_after(headers),
             reason: format!("the push service answered {status}"),
         }
     } else {
@@ -358,15 +351,30 @@ mod tests {
 
     #[test]
     fn answers_map_to_accepted_gone_retry_or_failed() {
-        assert_eq!(outcome(StatusCode::CREATED, None), Sent::Accepted);
-        assert_eq!(outcome(StatusCode::GONE, None), Sent::TokenInvalid);
-        assert_eq!(outcome(StatusCode::NOT_FOUND, None), Sent::TokenInvalid);
+        assert_eq!(
+            outcome(StatusCode::CREATED, &reqwest::header::HeaderMap::new()),
+            Sent::Accepted
+        );
+        assert_eq!(
+            outcome(StatusCode::GONE, &reqwest::header::HeaderMap::new()),
+            Sent::TokenInvalid
+        );
+        assert_eq!(
+            outcome(StatusCode::NOT_FOUND, &reqwest::header::HeaderMap::new()),
+            Sent::TokenInvalid
+        );
         assert!(matches!(
-            outcome(StatusCode::SERVICE_UNAVAILABLE, None),
+            outcome(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &reqwest::header::HeaderMap::new()
+            ),
             Sent::Retry { .. }
         ));
         assert!(matches!(
-            outcome(StatusCode::PAYLOAD_TOO_LARGE, None),
+            outcome(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &reqwest::header::HeaderMap::new()
+            ),
             Sent::Failed { .. }
         ));
     }

@@ -2,23 +2,20 @@
 //! authenticator, for a receiver that sends the wake-up itself.
 
 use std::fmt;
-use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use hmac::{Hmac, Mac as _};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use sha2::Sha256;
 use signet_protocol::{WEBHOOK_SIGNATURE_HEADER, WebhookEvent};
 use url::Url;
 use zeroize::Zeroizing;
 
+use super::provider::{self, ExtraRoots};
 use super::wake::Sent;
 use crate::Error;
-
-/// How long one POST may take, connection included.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The tenant's webhook: where to POST and the secret to sign with.
 pub struct Webhook {
@@ -40,23 +37,25 @@ impl Webhook {
     ///
     /// # Errors
     ///
-    /// [`Error::DeliveryConfig`] for an insecure URL, an empty secret, or an HTTP client that
+    /// [`Error::PushConfig`] for an insecure URL, an empty secret, or an HTTP client that
     /// cannot be built.
     pub fn new(url: Url, secret: Zeroizing<Vec<u8>>) -> Result<Self, Error> {
         if !super::is_secure_url(&url) {
-            return Err(Error::DeliveryConfig {
-                reason: "the webhook URL must be https:// (http:// only on a loopback address)",
-            });
+            return Err(Error::push_config(
+                "webhook-url",
+                "must be https:// (http:// only on a loopback address)",
+            ));
         }
         if secret.is_empty() {
-            return Err(Error::DeliveryConfig {
-                reason: "the webhook secret is empty",
-            });
+            return Err(Error::push_config(
+                "webhook-secret-file",
+                "the secret is empty",
+            ));
         }
         Ok(Self {
             url,
             secret,
-            client: super::http_client(REQUEST_TIMEOUT)?,
+            client: provider::client(&ExtraRoots::default(), false)?,
         })
     }
 
@@ -87,11 +86,8 @@ impl Webhook {
             .send()
             .await;
         match sent {
-            Ok(response) => outcome(response.status(), response.headers().get(RETRY_AFTER)),
-            Err(error) => Sent::Retry {
-                after: None,
-                reason: format!("the webhook could not be reached: {}", error_kind(&error)),
-            },
+            Ok(response) => outcome(response.status(), response.headers()),
+            Err(error) => provider::unreachable("the webhook", &error),
         }
     }
 }
@@ -112,12 +108,12 @@ pub(crate) fn sign(secret: &[u8], t: i64, body: &[u8]) -> String {
 }
 
 /// What a webhook's answer means: 2xx accepted, 429 and 5xx worth a retry, else refused.
-fn outcome(status: StatusCode, retry_after: Option<&HeaderValue>) -> Sent {
+fn outcome(status: StatusCode, headers: &HeaderMap) -> Sent {
     if status.is_success() {
         Sent::Accepted
     } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         Sent::Retry {
-            after: super::retry_after(retry_after),
+            after: provider::retry_after(headers),
             reason: format!("the webhook answered {status}"),
         }
     } else {
@@ -127,21 +123,12 @@ fn outcome(status: StatusCode, retry_after: Option<&HeaderValue>) -> Sent {
     }
 }
 
-/// A short, secret-free description of a transport error.
-pub(crate) fn error_kind(error: &reqwest::Error) -> &'static str {
-    if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "connection failed"
-    } else if error.is_request() {
-        "request failed"
-    } else {
-        "transport error"
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use reqwest::header::RETRY_AFTER;
+
     use super::*;
 
     #[test]
@@ -174,18 +161,20 @@ mod tests {
 
     #[test]
     fn answers_map_to_accepted_retry_or_failed() {
-        assert_eq!(outcome(StatusCode::NO_CONTENT, None), Sent::Accepted);
-        let after = HeaderValue::from_static("3");
+        let none = HeaderMap::new();
+        assert_eq!(outcome(StatusCode::NO_CONTENT, &none), Sent::Accepted);
+        let mut after = HeaderMap::new();
+        after.insert(RETRY_AFTER, HeaderValue::from_static("3"));
         assert!(matches!(
-            outcome(StatusCode::TOO_MANY_REQUESTS, Some(&after)),
+            outcome(StatusCode::TOO_MANY_REQUESTS, &after),
             Sent::Retry { after: Some(d), .. } if d == Duration::from_secs(3)
         ));
         assert!(matches!(
-            outcome(StatusCode::BAD_GATEWAY, None),
+            outcome(StatusCode::BAD_GATEWAY, &none),
             Sent::Retry { after: None, .. }
         ));
         assert!(matches!(
-            outcome(StatusCode::FORBIDDEN, None),
+            outcome(StatusCode::FORBIDDEN, &none),
             Sent::Failed { .. }
         ));
     }
