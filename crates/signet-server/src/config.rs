@@ -1,21 +1,22 @@
 //! How a server is set up: database, tenant, lifetimes, limits, clock.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use signet_protocol::clock::{Clock, SystemClock};
 
 use crate::connections::ConnectionLimits;
+use crate::store::Database;
 
 /// Everything a server needs to start. `Config::default()` is a server with a temporary
 /// database, a new random tenant and the protocol's default lifetimes: what a test wants.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown (with
-    /// the `test-util` feature; without it, `None` is refused at start).
-    pub db: Option<PathBuf>,
+    /// The database: an SQLite file or a PostgreSQL URL. `None`: a temporary one
+    /// (`temporary_database`, with the `test-util` feature; without it, `None` is refused at
+    /// start).
+    pub db: Option<Database>,
     /// The tenant created (or updated) at start.
     pub tenant: TenantSeed,
     /// Settings of that tenant.

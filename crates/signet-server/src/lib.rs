@@ -58,7 +58,7 @@ mod throttle;
 mod token;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -70,7 +70,7 @@ pub use config::{Config, RateLimits, TenantSeed, TenantSettings};
 pub use connections::{ConnectionCounts, ConnectionLimits};
 pub use error::Error;
 pub use extract::BODY_LIMIT;
-pub use store::Store;
+pub use store::{Database, Store};
 
 use crate::app::AppState;
 use crate::notify::Notifier;
@@ -89,8 +89,10 @@ pub struct RunningServer {
     pub secret_key: String,
     /// Whether this start created the tenant (first start on this database).
     pub tenant_created: bool,
-    /// The database file.
+    /// The SQLite database file (empty on PostgreSQL).
     pub db_path: PathBuf,
+    /// The database.
+    pub database: Database,
     store: Store,
     notifier: Arc<Notifier>,
     requests: Arc<AtomicU64>,
@@ -249,24 +251,20 @@ pub async fn spawn_with_routes(
     config: Config,
     extra: impl FnOnce(&ServerInfo) -> axum::Router,
 ) -> Result<RunningServer, Error> {
-    // 1. The database: the given file, or (test-util) one in a temporary folder.
+    // 1. The database: the given one, or (test-util) a temporary one.
     #[cfg(feature = "test-util")]
-    let (db_path, temp_dir) = if let Some(path) = &config.db {
-        (path.clone(), None)
-    } else {
-        let dir = tempfile::Builder::new()
-            .prefix("signet-server-")
-            .tempdir()?;
-        (dir.path().join("signet.db"), Some(dir))
+    let (database, temp_dir) = match &config.db {
+        Some(database) => (database.clone(), None),
+        None => temporary_database().await?,
     };
     #[cfg(not(feature = "test-util"))]
-    let db_path = config.db.clone().ok_or_else(|| {
+    let database = config.db.clone().ok_or_else(|| {
         Error::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            "no database file given (Config::db); a temporary one needs the test-util feature",
+            "no database given (Config::db); a temporary one needs the test-util feature",
         ))
     })?;
-    let store = Store::open(&db_path).await?;
+    let store = Store::connect(&database).await?;
     // 2. The tenant.
     let now = config.clock.now_ms();
     let (tenant, tenant_created) =
@@ -325,7 +323,11 @@ pub async fn spawn_with_routes(
         tenant_id: tenant.id,
         secret_key: tenant.secret_key,
         tenant_created,
-        db_path,
+        db_path: database
+            .sqlite_path()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+        database,
         store,
         notifier,
         requests,
@@ -339,6 +341,30 @@ pub async fn spawn_with_routes(
         #[cfg(feature = "test-util")]
         router: served,
     })
+}
+
+/// The environment variable that makes [`temporary_database`] a fresh schema on that
+/// PostgreSQL server (a `postgres://` URL) instead of an SQLite file in a temporary folder.
+#[cfg(feature = "test-util")]
+pub const TEST_POSTGRES_URL: &str = "SIGNET_TEST_POSTGRES_URL";
+
+/// A database of its own for one test: with [`TEST_POSTGRES_URL`] set, a new schema on that
+/// PostgreSQL server (a server that cannot be reached is an error, never a quiet fallback to
+/// SQLite); otherwise a fresh SQLite file in a temporary folder, deleted with the returned
+/// folder. Every server started with `Config::db` `None` gets one. Only with the `test-util`
+/// feature.
+#[cfg(feature = "test-util")]
+pub async fn temporary_database() -> Result<(Database, Option<tempfile::TempDir>), Error> {
+    match std::env::var(TEST_POSTGRES_URL) {
+        Ok(url) if !url.is_empty() => Ok((store::backend::temporary_schema(&url).await?, None)),
+        _ => {
+            let dir = tempfile::Builder::new()
+                .prefix("signet-server-")
+                .tempdir()?;
+            let path = dir.path().join("signet.db");
+            Ok((Database::Sqlite(path), Some(dir)))
+        }
+    }
 }
 
 /// A tenant value with fresh random secrets where none is given.

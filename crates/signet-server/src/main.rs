@@ -10,16 +10,24 @@ use anyhow::Context as _;
 use clap::Parser;
 use clap::builder::FalseyValueParser;
 use signet_demo::{DemoConfig, RateLimit};
-use signet_server::{Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings};
+use signet_server::{
+    Config, ConnectionLimits, Database, RateLimits, ServerInfo, TenantSeed, TenantSettings,
+};
 use url::Url;
 
 /// Signet's push server: an Authsignal-compatible API over SQLite.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// The SQLite database file (created with its folder if missing).
-    #[arg(long, env = "SIGNET_DB", default_value = ".data/signet.db")]
-    db: PathBuf,
+    /// The database: an SQLite file (created with its folder if missing), or a PostgreSQL
+    /// URL (`postgres://user:password@host:5432/signet`) that several servers may share.
+    #[arg(
+        long,
+        env = "SIGNET_DB",
+        default_value = ".data/signet.db",
+        hide_env_values = true
+    )]
+    db: Database,
     /// The address to listen on.
     #[arg(long, env = "SIGNET_LISTEN", default_value = "127.0.0.1:4000")]
     listen: SocketAddr,
@@ -189,7 +197,7 @@ async fn main() -> anyhow::Result<()> {
         None => axum::Router::new(),
     })
     .await
-    .with_context(|| format!("cannot start with database {}", args.db.display()))?;
+    .with_context(|| format!("cannot start with database {}", args.db))?;
     let demo_page = if demo.is_some() {
         if args.demo.demo_public {
             tracing::warn!(
@@ -220,7 +228,7 @@ async fn main() -> anyhow::Result<()> {
         server.base_url,
         server.tenant_id,
         key_shown,
-        server.db_path.display(),
+        server.database,
         demo_page,
     );
     let _ = std::io::stdout().flush();

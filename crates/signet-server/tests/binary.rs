@@ -253,7 +253,7 @@ async fn the_database_folder_and_files_are_owner_only() {
     let folder = dir.path().join("data");
     let db = folder.join("signet.db");
     let server = signet_server::spawn(signet_server::Config {
-        db: Some(db.clone()),
+        db: Some(db.clone().into()),
         ..signet_server::Config::default()
     })
     .await

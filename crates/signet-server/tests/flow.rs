@@ -593,7 +593,7 @@ async fn the_tenant_is_kept_across_restarts_on_the_same_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nested").join("signet.db");
     let config = || Config {
-        db: Some(db.clone()),
+        db: Some(db.clone().into()),
         ..Config::default()
     };
     let first = signet_server::spawn(config()).await.unwrap();

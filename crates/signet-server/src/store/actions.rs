@@ -4,6 +4,7 @@ use serde_json::Value;
 use signet_protocol::ActionState;
 use sqlx::Connection as _;
 
+use super::backend::KeyLock as _;
 use super::rules::{check_open_actions, check_same_action};
 use super::{Store, with_conn};
 use crate::Error;
@@ -146,6 +147,7 @@ impl Store {
             let mut tx = conn.begin().await?;
             // 0. The tenant's cap on open actions (a retry of an existing key passes).
             if let Some(cap) = new.open_cap {
+                tx.lock_key(&format!("actions/{tenant_id}")).await?;
                 let open: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
                      AND state = $2 AND created_at > $3 LIMIT $4) AS open",

@@ -2,8 +2,10 @@
 
 use sqlx::Connection as _;
 
+use super::backend::KeyLock as _;
+use super::enrollment_tokens::ClaimToken as _;
 use super::rules::check_reenrollment;
-use super::{Store, Tenant, enrollment_tokens, new_id, with_conn};
+use super::{Store, Tenant, new_id, with_conn};
 use crate::Error;
 use crate::config::duration_ms;
 
@@ -75,8 +77,15 @@ impl Store {
     ) -> Result<Authenticator, Error> {
         with_conn!(self, writer, |conn| {
             let mut tx = conn.begin().await?;
+            // 0. One enrollment at a time per token, key and user (always in this order).
+            tx.lock_key(&format!("token/{}/{}", tenant.id, new.token_id))
+                .await?;
+            tx.lock_key(&format!("key/{}/{}", tenant.id, new.public_key))
+                .await?;
+            tx.lock_key(&format!("user/{}/{}", tenant.id, new.user_id))
+                .await?;
             // 1. The token: one key per token, and the scope rule.
-            enrollment_tokens::claim(&mut tx, &tenant.id, &new, now).await?;
+            tx.claim_enrollment_token(&tenant.id, &new, now).await?;
             // 2. The key itself: a new one, or the same one again for the same user.
             let existing = sqlx::query_as::<_, Authenticator>(
                 "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",

@@ -4,6 +4,7 @@
 use signet_protocol::DeclineReason;
 use sqlx::Connection as _;
 
+use super::backend::KeyLock as _;
 use super::rules::{ChallengeCounts, check_answerable, check_challenge_limits, outcome};
 use super::{Action, Authenticator, Store, Tenant, new_id, with_conn};
 use crate::Error;
@@ -101,6 +102,9 @@ impl Store {
     ) -> Result<Challenge, Error> {
         with_conn!(self, writer, |conn| {
             let mut tx = conn.begin().await?;
+            // 0. One challenge creation at a time per user, on every server.
+            tx.lock_key(&format!("user/{}/{}", tenant.id, action.user_id))
+                .await?;
             // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
             let (open, recent, last_not_me): (i64, i64, Option<i64>) = sqlx::query_as(
                 "SELECT COUNT(*) FILTER (WHERE answered_at IS NULL AND expires_at > $1),

@@ -18,7 +18,7 @@ use crate::Error;
 /// wake-ups), as costly as a query. A slot is empty until first used, and again after its
 /// connection was closed (see [`Lease::settle`]); the next lease opens a fresh one.
 #[derive(Debug)]
-pub(super) struct Connections {
+pub(crate) struct Connections {
     options: SqliteConnectOptions,
     slots: Vec<Mutex<Option<SqliteConnection>>>,
     next: AtomicUsize,
@@ -27,10 +27,10 @@ pub(super) struct Connections {
 
 /// A connection lent by [`Connections`]: give it back with [`Lease::settle`]. A lease
 /// dropped any other way (an early return, a cancelled request) closes its connection.
-pub(super) struct Lease<'a> {
+pub(crate) struct Lease<'a> {
     slot: MutexGuard<'a, Option<SqliteConnection>>,
     /// The connection lent.
-    pub(super) conn: SqliteConnection,
+    pub(crate) conn: SqliteConnection,
 }
 
 impl Connections {
@@ -45,7 +45,7 @@ impl Connections {
     }
 
     /// A free connection (or the next one to be free), opened if its slot is empty.
-    pub(super) async fn acquire(&self) -> Result<Lease<'_>, Error> {
+    pub(crate) async fn acquire(&self) -> Result<Lease<'_>, Error> {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let count = self.slots.len();
         let free = (0..count).find_map(|i| self.slots[(start + i) % count].try_lock().ok());
@@ -82,7 +82,7 @@ impl Lease<'_> {
     /// `commit` only releases the savepoint, so later writes would be acknowledged and never
     /// committed. Closing it rolls back whatever it still holds; the
     /// next lease of the slot opens a fresh one.
-    pub(super) fn settle<T>(self, result: Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn settle<T>(self, result: Result<T, Error>) -> Result<T, Error> {
         let Lease { mut slot, conn } = self;
         if result.is_ok() {
             *slot = Some(conn);

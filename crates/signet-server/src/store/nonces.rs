@@ -3,6 +3,7 @@
 
 use sqlx::Connection as _;
 
+use super::backend::KeyLock as _;
 use super::rules::check_nonce_caps;
 use super::{Store, with_conn};
 use crate::Error;
@@ -54,13 +55,15 @@ impl Store {
     pub async fn add_nonce(&self, nonce: &NewNonce<'_>, limits: &RateLimits) -> Result<(), Error> {
         with_conn!(self, writer, |conn| {
             let mut tx = conn.begin().await?;
+            // The count and the insert cannot race another add_nonce for this key: SQLite has
+            // one writer, PostgreSQL serializes on the key.
+            tx.lock_key(&format!("nonces/{}", nonce.authenticator_id))
+                .await?;
             sqlx::query("DELETE FROM nonces WHERE authenticator_id = $1 AND expires_at <= $2")
                 .bind(nonce.authenticator_id)
                 .bind(nonce.now)
                 .execute(&mut *tx)
                 .await?;
-            // The count and the insert are in one transaction on the one writer, so they
-            // cannot race another add_nonce.
             let (from_address, in_all): (i64, i64) = sqlx::query_as(
                 "SELECT COUNT(*) FILTER (WHERE client_address = $1), COUNT(*) FROM nonces
                  WHERE authenticator_id = $2 AND purpose = $3",

@@ -1,5 +1,6 @@
 //! Retention: deleting expired and old rows in small batches.
 
+use super::backend::row_id;
 use super::{Store, with_conn};
 use crate::Error;
 
@@ -19,7 +20,8 @@ pub struct Purged {
 /// Most rows one purge statement deletes: the writer is held for one short batch at a time.
 pub const PURGE_BATCH: u32 = 1000;
 
-/// The purge statements, in order: each deletes at most `$2` rows older than `$1`.
+/// The purge statements, in order: each deletes at most `$2` rows older than `$1`. `rowid`
+/// is the row's physical id (`ctid` on PostgreSQL).
 const STATEMENTS: [&str; 5] = [
     "DELETE FROM nonces WHERE rowid IN
      (SELECT rowid FROM nonces WHERE expires_at <= $1 LIMIT $2)",
@@ -51,7 +53,8 @@ impl Store {
         for ((statement, bound), count) in STATEMENTS.iter().zip(bounds).zip(&mut counts) {
             loop {
                 let deleted = with_conn!(self, writer, |conn| {
-                    Ok(sqlx::query(statement)
+                    let statement = statement.replace("rowid", row_id(&*conn));
+                    Ok(sqlx::query(&statement)
                         .bind(bound)
                         .bind(i64::from(PURGE_BATCH))
                         .execute(&mut *conn)
