@@ -20,6 +20,7 @@ use crate::api::{device, initiator, server};
 use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
 use crate::notify::Notifier;
+use crate::secrets::TokenKey;
 use crate::store::Store;
 use crate::throttle::AddressThrottle;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub(crate) requests: Arc<AtomicU64>,
     /// Nonces (3.4a, 3.6a) per client address.
     pub(crate) nonce_throttle: Arc<AddressThrottle>,
+    /// The key the tenants' token keys derive from (never in the database).
+    pub(crate) token_key: Arc<TokenKey>,
 }
 
 impl AppState {

@@ -1,12 +1,14 @@
 //! How a server is set up: database, tenant, lifetimes, limits, clock.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use signet_protocol::clock::{Clock, SystemClock};
 
 use crate::connections::ConnectionLimits;
+use crate::secrets::TokenKey;
 use crate::store::Database;
 
 /// Everything a server needs to start. `Config::default()` is a server with a temporary
@@ -19,6 +21,12 @@ pub struct Config {
     pub db: Option<Database>,
     /// The tenant created (or updated) at start.
     pub tenant: TenantSeed,
+    /// The token key itself (e.g. from `SIGNET_TOKEN_KEY`). `None`: read from
+    /// `token_key_file`.
+    pub token_key: Option<TokenKey>,
+    /// The file holding the token key (64 hex digits), which must exist. `None` (and no
+    /// `token_key`): `<db>.token-key`, made at the first start.
+    pub token_key_file: Option<PathBuf>,
     /// Settings of that tenant.
     pub tenant_settings: TenantSettings,
     /// Whether `wait=` (protocol 8.2) holds requests. `false` makes the server a plain one
@@ -44,6 +52,8 @@ impl Default for Config {
         Self {
             db: None,
             tenant: TenantSeed::default(),
+            token_key: None,
+            token_key_file: None,
             tenant_settings: TenantSettings::default(),
             long_poll: true,
             rate_limits: RateLimits::default(),
@@ -61,7 +71,7 @@ impl Default for Config {
 pub struct TenantSeed {
     /// The tenant id. `None`: the first tenant in the database, or a new random one.
     pub id: Option<String>,
-    /// The secret key. `None`: the stored one, or a new random one.
+    /// The secret key. `None`: the stored one (only its hash is stored), or a new random one.
     pub secret_key: Option<String>,
 }
 

@@ -96,6 +96,13 @@ pub enum Error {
     /// A file or socket operation failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The server's token key could not be read, made or parsed (at start only). The
+    /// description names the file, never the key.
+    #[error("{reason}")]
+    TokenKey {
+        /// What was wrong, for people.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -122,7 +129,9 @@ impl Error {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Database(_) if self.is_storage_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::TokenKey { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -142,7 +151,9 @@ impl Error {
             | Self::NotFound { .. }
             | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) => return None,
+            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::TokenKey { .. } => {
+                return None;
+            }
         })
     }
 

@@ -53,6 +53,7 @@ pub mod log_sink;
 mod notify;
 pub mod push;
 mod retention;
+mod secrets;
 pub mod store;
 mod throttle;
 mod token;
@@ -70,6 +71,7 @@ pub use config::{Config, RateLimits, TenantSeed, TenantSettings};
 pub use connections::{ConnectionCounts, ConnectionLimits};
 pub use error::Error;
 pub use extract::BODY_LIMIT;
+pub use secrets::{SecretKeyHash, TokenKey};
 pub use store::{Database, Store};
 
 use crate::app::AppState;
@@ -85,7 +87,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// The tenant id (device Basic auth).
     pub tenant_id: String,
-    /// The tenant's secret key (RP backend Basic auth).
+    /// The tenant's secret key (RP backend Basic auth), when this start created it or was
+    /// given it; empty otherwise (the database keeps only its hash).
     pub secret_key: String,
     /// Whether this start created the tenant (first start on this database).
     pub tenant_created: bool,
@@ -132,11 +135,11 @@ impl RunningServer {
         &self,
         settings: TenantSettings,
     ) -> Result<TenantCredentials, Error> {
-        let tenant = new_tenant(store::new_id(), None, settings);
+        let (tenant, secret_key) = new_tenant(store::new_id(), None, settings);
         self.store.put_tenant(&tenant, self.clock.now_ms()).await?;
         Ok(TenantCredentials {
             tenant_id: tenant.id,
-            secret_key: tenant.secret_key,
+            secret_key,
         })
     }
 
@@ -225,7 +228,8 @@ pub struct ServerInfo {
     pub base_url: String,
     /// The tenant id.
     pub tenant_id: String,
-    /// The tenant's secret key.
+    /// The tenant's secret key, when this start created it or was given it; empty otherwise
+    /// (the database keeps only its hash).
     pub secret_key: String,
     /// The tenant's settings.
     pub tenant_settings: TenantSettings,
@@ -253,9 +257,11 @@ pub async fn spawn_with_routes(
 ) -> Result<RunningServer, Error> {
     // 1. The database: the given one, or (test-util) a temporary one.
     #[cfg(feature = "test-util")]
-    let (database, temp_dir) = match &config.db {
-        Some(database) => (database.clone(), None),
-        None => temporary_database().await?,
+    let (database, temp_dir) = if let Some(database) = &config.db {
+        (database.clone(), None)
+    } else {
+        let (database, dir) = temporary_database().await?;
+        (database, Some(dir))
     };
     #[cfg(not(feature = "test-util"))]
     let database = config.db.clone().ok_or_else(|| {
@@ -265,11 +271,20 @@ pub async fn spawn_with_routes(
         ))
     })?;
     let store = Store::connect(&database).await?;
-    // 2. The tenant.
+    // 2. The token key.
+    #[cfg(feature = "test-util")]
+    let token_key = token_key(
+        &config,
+        &database,
+        temp_dir.as_ref().map(tempfile::TempDir::path),
+    )?;
+    #[cfg(not(feature = "test-util"))]
+    let token_key = token_key(&config, &database, None)?;
+    // 3. The tenant.
     let now = config.clock.now_ms();
-    let (tenant, tenant_created) =
+    let (tenant, secret_key, tenant_created) =
         bootstrap_tenant(&store, &config.tenant, config.tenant_settings, now).await?;
-    // 3. Serve.
+    // 4. Serve.
     let addr = listener.local_addr()?;
     let base_url = config
         .public_base_url
@@ -289,12 +304,13 @@ pub async fn spawn_with_routes(
         nonce_throttle: Arc::new(throttle::AddressThrottle::new(
             config.rate_limits.nonces_per_address_per_second,
         )),
+        token_key: Arc::new(token_key),
     };
     let info = ServerInfo {
         addr,
         base_url: base_url.clone(),
         tenant_id: tenant.id.clone(),
-        secret_key: tenant.secret_key.clone(),
+        secret_key: secret_key.clone(),
         tenant_settings: tenant.settings,
     };
     let router = app::router(state).merge(extra(&info));
@@ -321,7 +337,7 @@ pub async fn spawn_with_routes(
         base_url,
         addr,
         tenant_id: tenant.id,
-        secret_key: tenant.secret_key,
+        secret_key,
         tenant_created,
         db_path: database
             .sqlite_path()
@@ -350,56 +366,88 @@ pub const TEST_POSTGRES_URL: &str = "SIGNET_TEST_POSTGRES_URL";
 
 /// A database of its own for one test: with [`TEST_POSTGRES_URL`] set, a new schema on that
 /// PostgreSQL server (a server that cannot be reached is an error, never a quiet fallback to
-/// SQLite); otherwise a fresh SQLite file in a temporary folder, deleted with the returned
-/// folder. Every server started with `Config::db` `None` gets one. Only with the `test-util`
+/// SQLite); otherwise a fresh SQLite file in the returned temporary folder (a server started
+/// on it keeps its token key there too). Every server started with `Config::db` `None` gets one. Only with the `test-util`
 /// feature.
 #[cfg(feature = "test-util")]
-pub async fn temporary_database() -> Result<(Database, Option<tempfile::TempDir>), Error> {
+pub async fn temporary_database() -> Result<(Database, tempfile::TempDir), Error> {
+    let dir = tempfile::Builder::new()
+        .prefix("signet-server-")
+        .tempdir()?;
     match std::env::var(TEST_POSTGRES_URL) {
-        Ok(url) if !url.is_empty() => Ok((store::backend::temporary_schema(&url).await?, None)),
+        Ok(url) if !url.is_empty() => Ok((store::backend::temporary_schema(&url).await?, dir)),
         _ => {
-            let dir = tempfile::Builder::new()
-                .prefix("signet-server-")
-                .tempdir()?;
             let path = dir.path().join("signet.db");
-            Ok((Database::Sqlite(path), Some(dir)))
+            Ok((Database::Sqlite(path), dir))
         }
     }
 }
 
-/// A tenant value with fresh random secrets where none is given.
-fn new_tenant(id: String, secret_key: Option<String>, settings: TenantSettings) -> Tenant {
-    let secret_key = secret_key.unwrap_or_else(|| format!("sk_{}", api::random_text(32)));
-    Tenant {
-        id,
-        secret_key,
-        token_secret: api::random_bytes(32),
-        settings,
+/// The token key: given, or from its file, or (made at the first start, owner-only) beside
+/// an SQLite database or in a test's temporary folder. Servers sharing a PostgreSQL database
+/// must share the key, so none is made for one.
+fn token_key(
+    config: &Config,
+    database: &Database,
+    temporary_folder: Option<&Path>,
+) -> Result<TokenKey, Error> {
+    match (&config.token_key, &config.token_key_file) {
+        (Some(key), _) => Ok(key.clone()),
+        (None, Some(file)) => TokenKey::read(file),
+        (None, None) => match (database.sqlite_path(), temporary_folder) {
+            (Some(path), _) => TokenKey::read_or_create(&TokenKey::default_path(path)),
+            (None, Some(folder)) => TokenKey::read_or_create(&folder.join("signet.token-key")),
+            (None, None) => Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a PostgreSQL database needs the token key given (SIGNET_TOKEN_KEY or \
+                 --token-key-file), the same for every server on it",
+            ))),
+        },
     }
 }
 
+/// A tenant value with the given secret key, or a fresh random one (32 random bytes), and
+/// that key.
+fn new_tenant(
+    id: String,
+    secret_key: Option<String>,
+    settings: TenantSettings,
+) -> (Tenant, String) {
+    let secret_key = secret_key.unwrap_or_else(|| format!("sk_{}", api::random_text(32)));
+    let tenant = Tenant {
+        id,
+        secret_key_hash: SecretKeyHash::of(&secret_key),
+        settings,
+    };
+    (tenant, secret_key)
+}
+
 /// Creates or updates the configured tenant: the seed's id (or the first stored tenant, or a
-/// new one), the seed's secret key (or the stored one, or a new one), the given settings.
+/// new one), the seed's secret key (or the stored hash, or a new key), the given settings.
+/// Returns the tenant, its secret key when this start made it or was given it (else empty:
+/// the store has only its hash), and whether it was created.
 async fn bootstrap_tenant(
     store: &Store,
     seed: &TenantSeed,
     settings: TenantSettings,
     now: i64,
-) -> Result<(Tenant, bool), Error> {
+) -> Result<(Tenant, String, bool), Error> {
     let existing = match &seed.id {
         Some(id) => store.tenant(id).await?,
         None => store.first_tenant().await?,
     };
-    let (tenant, created) = if let Some(mut tenant) = existing {
-        if let Some(secret) = &seed.secret_key {
-            tenant.secret_key.clone_from(secret);
+    let (tenant, secret_key, created) = if let Some(mut tenant) = existing {
+        let secret_key = seed.secret_key.clone().unwrap_or_default();
+        if seed.secret_key.is_some() {
+            tenant.secret_key_hash = SecretKeyHash::of(&secret_key);
         }
         tenant.settings = settings;
-        (tenant, false)
+        (tenant, secret_key, false)
     } else {
         let id = seed.id.clone().unwrap_or_else(store::new_id);
-        (new_tenant(id, seed.secret_key.clone(), settings), true)
+        let (tenant, secret_key) = new_tenant(id, seed.secret_key.clone(), settings);
+        (tenant, secret_key, true)
     };
     store.put_tenant(&tenant, now).await?;
-    Ok((tenant, created))
+    Ok((tenant, secret_key, created))
 }

@@ -12,6 +12,7 @@ use clap::builder::FalseyValueParser;
 use signet_demo::{DemoConfig, RateLimit};
 use signet_server::{
     Config, ConnectionLimits, Database, RateLimits, ServerInfo, TenantSeed, TenantSettings,
+    TokenKey,
 };
 use url::Url;
 
@@ -42,6 +43,20 @@ struct Args {
     /// A file holding the tenant's secret key (its first line).
     #[arg(long, env = "SIGNET_SECRET_KEY_FILE", conflicts_with = "secret_key")]
     secret_key_file: Option<PathBuf>,
+    /// A file holding the token key that signs track and access tokens (64 hex digits, e.g.
+    /// from `openssl rand -hex 32`); every server of one database needs the same. Default:
+    /// `<db>.token-key`, made (owner-only) at the first start. Keep it out of database backups.
+    #[arg(long, env = "SIGNET_TOKEN_KEY_FILE")]
+    token_key_file: Option<PathBuf>,
+    /// The token key itself (64 hex digits), instead of --token-key-file. Set it in the
+    /// environment: a key on the command line is visible to every user of the host (`ps`).
+    #[arg(
+        long,
+        env = "SIGNET_TOKEN_KEY",
+        hide_env_values = true,
+        conflicts_with = "token_key_file"
+    )]
+    token_key: Option<String>,
     /// The public base URL to print (default: http://<listen>/v1).
     #[arg(long, env = "SIGNET_BASE_URL")]
     base_url: Option<String>,
@@ -113,10 +128,12 @@ struct Args {
 
 impl Args {
     /// The server's configuration from the command line (`secret_key` read already, from
-    /// the flag or its file).
-    fn config(&self, secret_key: Option<String>) -> Config {
+    /// the flag or its file; `token_key` parsed already).
+    fn config(&self, secret_key: Option<String>, token_key: Option<TokenKey>) -> Config {
         Config {
             db: Some(self.db.clone()),
+            token_key,
+            token_key_file: self.token_key_file.clone(),
             tenant: TenantSeed {
                 id: self.tenant_id.clone(),
                 secret_key,
@@ -170,6 +187,12 @@ async fn main() -> anyhow::Result<()> {
         (None, None) => None,
     };
     let key_given = secret_key.is_some();
+    let token_key = args
+        .token_key
+        .as_deref()
+        .map(TokenKey::from_hex)
+        .transpose()
+        .context("SIGNET_TOKEN_KEY")?;
     // 1. The demo hands out enrollment links for any user: never on an open port by accident.
     if args.demo.demo && !args.demo.demo_public && !args.listen.ip().to_canonical().is_loopback() {
         anyhow::bail!(
@@ -187,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
             window: Duration::from_secs(60),
         },
     });
-    let config = args.config(secret_key);
+    let config = args.config(secret_key, token_key);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -198,6 +221,15 @@ async fn main() -> anyhow::Result<()> {
     })
     .await
     .with_context(|| format!("cannot start with database {}", args.db))?;
+    // The demo calls the backend API with the secret key, which the database keeps only as a
+    // hash: a later start must be given it.
+    if demo.is_some() && server.secret_key.is_empty() {
+        server.shutdown().await?;
+        anyhow::bail!(
+            "the demo needs the tenant's secret key, and the database keeps only its hash: \
+             give it with SIGNET_SECRET_KEY or --secret-key-file"
+        );
+    }
     let demo_page = if demo.is_some() {
         if args.demo.demo_public {
             tracing::warn!(
@@ -210,12 +242,15 @@ async fn main() -> anyhow::Result<()> {
     } else {
         "off (start with --demo to serve it)".to_owned()
     };
-    // The whole secret key is shown once, when this start made it; later only its first
-    // characters (enough to tell keys apart). A failing stdout does not stop the server.
+    // The whole secret key is shown once, when this start made it; a key given is shown by
+    // its first characters (enough to tell keys apart); otherwise the server does not know
+    // it (the database keeps only its hash). A failing stdout does not stop the server.
     let key_shown = if server.tenant_created && !key_given {
         server.secret_key.clone()
-    } else {
+    } else if key_given {
         key_prefix(&server.secret_key)
+    } else {
+        "(stored only as a hash; shown in full only when created)".to_owned()
     };
     let _ = writeln!(
         std::io::stdout(),

@@ -213,7 +213,9 @@ async fn the_secret_key_is_printed_in_full_only_by_the_start_that_creates_it() {
     let second = Binary::start(&db, &[], Stdio::null()).await;
     assert!(!second.printed.contains(&key), "{}", second.printed);
     assert!(
-        second.printed("secret key").starts_with("sk_"),
+        second
+            .printed("secret key")
+            .starts_with("(stored only as a hash"),
         "{}",
         second.printed
     );
@@ -269,5 +271,6 @@ async fn the_database_folder_and_files_are_owner_only() {
     assert_eq!(mode(&db), 0o600);
     let wal = folder.join("signet.db-wal");
     assert_eq!(mode(&wal), 0o600);
+    assert_eq!(mode(&folder.join("signet.db.token-key")), 0o600);
     server.shutdown().await.expect("shuts down");
 }

@@ -1,11 +1,11 @@
--- Signet push server on PostgreSQL: the schema of the SQLite migrations 0001 to 0004 in one
--- step, with PostgreSQL's types. All times are Unix milliseconds (BIGINT), taken from the
+-- Signet push server on PostgreSQL: the schema of the SQLite migrations 0001 to 0005 in one
+-- step, with PostgreSQL's types. Tenants keep only the SHA-256 hash of their secret key, and
+-- no token key (docs/security.md 3.7). All times are Unix milliseconds (BIGINT), taken from the
 -- server's clock, never from the database's.
 
 CREATE TABLE tenants (
     id                      TEXT PRIMARY KEY NOT NULL,
-    secret_key              TEXT NOT NULL UNIQUE,
-    token_secret            BYTEA NOT NULL,
+    secret_key_sha256       BYTEA NOT NULL UNIQUE,
     number_matching         BOOLEAN NOT NULL DEFAULT FALSE,
     challenge_lifetime_ms   BIGINT NOT NULL,
     credential_lease_ms     BIGINT,

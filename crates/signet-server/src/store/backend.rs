@@ -182,7 +182,13 @@ async fn open_sqlite(path: &Path) -> Result<Backend, Error> {
         .max_connections(1)
         .connect_with(options.clone())
         .await?;
-    let migrated = sqlx::migrate!("./migrations/sqlite").run(&migrations).await;
+    let mut migrated = sqlx::migrate!("./migrations/sqlite")
+        .run(&migrations)
+        .await
+        .map_err(Error::from);
+    if migrated.is_ok() {
+        migrated = super::tenants::hash_plain_secret_keys(&migrations).await;
+    }
     migrations.close().await;
     migrated?;
     Ok(Backend::Sqlite {
