@@ -1,4 +1,4 @@
-//! The router: every route of the protocol under `/v1`, and the layers around them (body
+//! The router: every route of the protocol under `/v1`, `/healthz` and `/readyz`, and the layers around them (body
 //! limit, CORS, panic guard, request log, section-7 fallbacks).
 
 use std::sync::Arc;
@@ -19,6 +19,7 @@ use crate::Error;
 use crate::api::{device, initiator, server};
 use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
+use crate::health;
 use crate::notify::Notifier;
 use crate::secrets::TokenKey;
 use crate::store::Store;
@@ -101,6 +102,8 @@ pub(crate) fn router(state: AppState) -> Router {
 
     Router::new()
         .nest("/v1", api)
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
         .fallback(|| async { Error::NotFound { what: "route" } })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CorsLayer::permissive())

@@ -49,6 +49,7 @@ mod config;
 mod connections;
 mod error;
 mod extract;
+mod health;
 pub mod log_sink;
 mod notify;
 pub mod push;
