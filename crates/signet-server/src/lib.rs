@@ -426,29 +426,28 @@ fn new_tenant(
 /// Creates or updates the configured tenant: the seed's id (or the first stored tenant, or a
 /// new one), the seed's secret key (or the stored hash, or a new key), the given settings.
 /// Returns the tenant, its secret key when this start made it or was given it (else empty:
-/// the store has only its hash), and whether it was created.
+/// the store has only its hash), and whether it was created. Servers started at once on one
+/// database agree: the store decides in one transaction which of them creates it.
 async fn bootstrap_tenant(
     store: &Store,
     seed: &TenantSeed,
     settings: TenantSettings,
     now: i64,
 ) -> Result<(Tenant, String, bool), Error> {
-    let existing = match &seed.id {
-        Some(id) => store.tenant(id).await?,
-        None => store.first_tenant().await?,
-    };
-    let (tenant, secret_key, created) = if let Some(mut tenant) = existing {
-        let secret_key = seed.secret_key.clone().unwrap_or_default();
-        if seed.secret_key.is_some() {
-            tenant.secret_key_hash = SecretKeyHash::of(&secret_key);
-        }
-        tenant.settings = settings;
-        (tenant, secret_key, false)
+    let id = seed.id.clone().unwrap_or_else(store::new_id);
+    let (candidate, new_secret_key) = new_tenant(id, seed.secret_key.clone(), settings);
+    let (tenant, created) = store
+        .bootstrap_tenant(
+            seed.id.as_deref(),
+            &candidate,
+            seed.secret_key.is_some(),
+            now,
+        )
+        .await?;
+    let secret_key = if created {
+        new_secret_key
     } else {
-        let id = seed.id.clone().unwrap_or_else(store::new_id);
-        let (tenant, secret_key) = new_tenant(id, seed.secret_key.clone(), settings);
-        (tenant, secret_key, true)
+        seed.secret_key.clone().unwrap_or_default()
     };
-    store.put_tenant(&tenant, now).await?;
     Ok((tenant, secret_key, created))
 }

@@ -564,3 +564,41 @@ async fn purge_removes_expired_nonces_and_old_actions_with_their_challenges() {
         .expect("purged");
     assert_eq!(again, signet_server::store::Purged::default());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_starting_at_once_create_the_tenant_once_and_agree_on_it() {
+    // With a tenant id (`--tenant-id`), and without (the first tenant), on a new database each.
+    for id in [Some("the-tenant".to_owned()), None] {
+        let setup = Setup::new().await;
+        let second = setup.second().await;
+        let mut starts = Vec::new();
+        for i in 0..8 {
+            let store = if i % 2 == 0 {
+                setup.store.clone()
+            } else {
+                second.clone()
+            };
+            let candidate = Tenant {
+                id: id.clone().unwrap_or_else(uuid),
+                secret_key_hash: SecretKeyHash::of(&format!("sk_{i}")),
+                settings: TenantSettings::default(),
+            };
+            let id = id.clone();
+            starts.push(tokio::spawn(async move {
+                store
+                    .bootstrap_tenant(id.as_deref(), &candidate, false, NOW)
+                    .await
+            }));
+        }
+        let mut results = Vec::new();
+        for task in starts {
+            results.push(task.await.expect("task").expect("started"));
+        }
+        assert_eq!(results.iter().filter(|(_, created)| *created).count(), 1);
+        let (first, _) = &results[0];
+        for (tenant, _) in &results {
+            assert_eq!(tenant.id, first.id);
+            assert_eq!(tenant.secret_key_hash, first.secret_key_hash);
+        }
+    }
+}

@@ -4,6 +4,10 @@ use std::collections::HashMap;
 use std::sync::{PoisonError, RwLockReadGuard};
 use std::time::Duration;
 
+use sqlx::Connection as _;
+use sqlx::query::Query;
+
+use super::backend::KeyLock as _;
 use super::{Store, with_conn};
 use crate::Error;
 use crate::config::{TenantSettings, duration_ms};
@@ -59,6 +63,37 @@ impl TenantRow {
             },
         })
     }
+}
+
+/// The statement that creates `tenant`, or updates its secret key hash and settings when it
+/// exists (its `created_at` stays), for either database.
+fn upsert<'q, DB>(
+    tenant: &'q Tenant,
+    now: i64,
+) -> Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO tenants (id, secret_key_sha256, number_matching,
+             challenge_lifetime_ms, credential_lease_ms, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET secret_key_sha256 = excluded.secret_key_sha256,
+             number_matching = excluded.number_matching,
+             challenge_lifetime_ms = excluded.challenge_lifetime_ms,
+             credential_lease_ms = excluded.credential_lease_ms",
+    )
+    .bind(tenant.id.as_str())
+    .bind(tenant.secret_key_hash.as_bytes().as_slice())
+    .bind(tenant.settings.number_matching)
+    .bind(duration_ms(tenant.settings.challenge_lifetime))
+    .bind(tenant.settings.credential_lease.map(duration_ms))
+    .bind(now)
 }
 
 /// Tenants read through a [`Store`], by id and by the hash of their secret key.
@@ -155,33 +190,76 @@ impl Store {
         row.map(TenantRow::into_tenant).transpose()
     }
 
-    /// Creates the tenant, or updates its secret key (hash) and settings when it exists.
-    pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
+    /// The tenant a server starts with, in one transaction that servers starting at once on
+    /// one database take in turn: the tenant `id` (or, without one, the oldest tenant) with
+    /// `candidate`'s settings (and its secret key hash when `replace_secret`), or, when there
+    /// is none, `candidate` itself, created. Returns the stored tenant and whether this call
+    /// created it.
+    pub async fn bootstrap_tenant(
+        &self,
+        id: Option<&str>,
+        candidate: &Tenant,
+        replace_secret: bool,
+        now: i64,
+    ) -> Result<(Tenant, bool), Error> {
         let result = with_conn!(self, writer, |conn| {
-            sqlx::query(
-                "INSERT INTO tenants (id, secret_key_sha256, number_matching,
-                     challenge_lifetime_ms, credential_lease_ms, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (id) DO UPDATE SET secret_key_sha256 = excluded.secret_key_sha256,
-                     number_matching = excluded.number_matching,
-                     challenge_lifetime_ms = excluded.challenge_lifetime_ms,
-                     credential_lease_ms = excluded.credential_lease_ms",
-            )
-            .bind(&tenant.id)
-            .bind(tenant.secret_key_hash.as_bytes().as_slice())
-            .bind(tenant.settings.number_matching)
-            .bind(duration_ms(tenant.settings.challenge_lifetime))
-            .bind(tenant.settings.credential_lease.map(duration_ms))
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-            Ok(())
+            let mut tx = conn.begin().await?;
+            tx.lock_key("tenants/bootstrap").await?;
+            let existing = match id {
+                Some(id) => {
+                    sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => {
+                    sqlx::query_as::<_, TenantRow>(
+                        "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
+                    )
+                    .fetch_optional(&mut *tx)
+                    .await?
+                }
+            };
+            let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
+                Some(stored) => {
+                    let tenant = Tenant {
+                        secret_key_hash: if replace_secret {
+                            candidate.secret_key_hash
+                        } else {
+                            stored.secret_key_hash
+                        },
+                        settings: candidate.settings,
+                        id: stored.id,
+                    };
+                    (tenant, false)
+                }
+                None => (candidate.clone(), true),
+            };
+            upsert(&tenant, now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok((tenant, created))
         });
-        // The stored row is what counts: the next read loads it again.
+        if let Ok((tenant, _)) = &result {
+            self.forget_tenant(&tenant.id);
+        }
+        result
+    }
+
+    fn forget_tenant(&self, id: &str) {
         self.tenants
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .forget(&tenant.id);
+            .forget(id);
+    }
+
+    /// Creates the tenant, or updates its secret key (hash) and settings when it exists.
+    pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
+        let result = with_conn!(self, writer, |conn| {
+            upsert(tenant, now).execute(&mut *conn).await?;
+            Ok(())
+        });
+        // The stored row is what counts: the next read loads it again.
+        self.forget_tenant(&tenant.id);
         result
     }
 }
