@@ -124,6 +124,26 @@ struct Args {
     /// The relying-party demo page.
     #[command(flatten)]
     demo: DemoArgs,
+    /// Something else than serving.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What the binary can do besides serving.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Copies an SQLite deployment (every tenant, key, action, challenge) into an empty
+    /// PostgreSQL database, then exits. Stop the server first; start the servers on the
+    /// PostgreSQL database afterwards with the same token key (the `.token-key` file beside
+    /// the SQLite file, given as `--token-key-file` or `SIGNET_TOKEN_KEY`).
+    Migrate {
+        /// The SQLite database file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL URL (`postgres://user:password@host:5432/signet`).
+        #[arg(long)]
+        to: String,
+    },
 }
 
 impl Args {
@@ -181,6 +201,9 @@ async fn main() -> anyhow::Result<()> {
         .log_internal_errors(false)
         .init();
     let args = Args::parse();
+    if let Some(Command::Migrate { from, to }) = &args.command {
+        return migrate(from, to).await;
+    }
     let secret_key = match (&args.secret_key, &args.secret_key_file) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(file)) => Some(read_secret_key(file)?),
@@ -269,6 +292,25 @@ async fn main() -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
     stop_signal().await?;
     server.shutdown().await?;
+    Ok(())
+}
+
+/// `signet-server migrate`: the SQLite file at `from` copied into the PostgreSQL database
+/// at `to`.
+async fn migrate(from: &std::path::Path, to: &str) -> anyhow::Result<()> {
+    let target: Database = to.parse()?;
+    anyhow::ensure!(
+        matches!(target, Database::Postgres(_)),
+        "--to must be a PostgreSQL URL (postgres://...)"
+    );
+    let copied = signet_server::store::copy_sqlite_to_postgres(from, to)
+        .await
+        .with_context(|| format!("cannot migrate {} to {target}", from.display()))?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "copied {} into {target}: {copied}",
+        from.display()
+    );
     Ok(())
 }
 

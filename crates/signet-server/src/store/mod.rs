@@ -3,7 +3,7 @@
 //! Unix milliseconds from the server's clock.
 //!
 //! One file per concern: `backend` (which database, the one acquire/settle helper),
-//! `connections` (lending SQLite connections), `tenants` (and their cache),
+//! `connections` (lending SQLite connections), `copy` (an SQLite deployment into PostgreSQL), `tenants` (and their cache),
 //! `authenticators`, `enrollment_tokens` (a track token enrolls one key), `actions`,
 //! `challenges`, `nonces`, `purge` (retention); `rules` holds the domain rules as pure
 //! functions (number matching, decline reasons, limits, token claims), so they are tested
@@ -21,6 +21,7 @@ mod authenticators;
 pub(crate) mod backend;
 mod challenges;
 mod connections;
+mod copy;
 mod enrollment_tokens;
 mod nonces;
 mod purge;
@@ -38,6 +39,7 @@ pub use purge::{PURGE_BATCH, Purged};
 pub use tenants::Tenant;
 
 pub use backend::Database;
+pub use copy::{Copied, copy_sqlite_to_postgres};
 
 use crate::Error;
 use backend::{Backend, with_conn};
