@@ -10,7 +10,10 @@
 
 #![allow(missing_docs)]
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Barrier;
 
 use signet_protocol::{ActionState, DeclineReason};
 use signet_server::store::{
@@ -299,16 +302,21 @@ async fn concurrent_challenges_for_one_user_never_exceed_the_open_limit() {
     let tenant = setup.tenant(TenantSettings::default()).await;
     setup.enroll(&tenant, "ada").await;
     let limits = RateLimits::default();
+    let mut actions = Vec::new();
+    for _ in 0..20 {
+        actions.push(setup.action(&tenant, "ada").await);
+    }
+    let start = Arc::new(Barrier::new(20));
     let mut creations = Vec::new();
-    for i in 0..20 {
+    for (i, action) in actions.into_iter().enumerate() {
         let store = if i % 2 == 0 {
             setup.store.clone()
         } else {
             second.clone()
         };
-        let tenant = tenant.clone();
-        let action = setup.action(&tenant, "ada").await;
+        let (tenant, start) = (tenant.clone(), Arc::clone(&start));
         creations.push(tokio::spawn(async move {
+            start.wait().await;
             store
                 .create_challenge(&tenant, &action, None, None, &limits, NOW)
                 .await
@@ -426,6 +434,7 @@ async fn a_track_token_enrolls_one_key_even_when_two_servers_race_to_use_it() {
     let second = setup.second().await;
     let tenant = setup.tenant(TenantSettings::default()).await;
     let token = uuid();
+    let start = Arc::new(Barrier::new(8));
     let mut enrollments = Vec::new();
     for i in 0..8 {
         let store = if i % 2 == 0 {
@@ -437,7 +446,9 @@ async fn a_track_token_enrolls_one_key_even_when_two_servers_race_to_use_it() {
             tenant.clone(),
             new_authenticator("ada", &format!("key-{i}"), &token),
         );
+        let start = Arc::clone(&start);
         enrollments.push(tokio::spawn(async move {
+            start.wait().await;
             store.add_authenticator(&tenant, new, NOW).await
         }));
     }
@@ -571,6 +582,7 @@ async fn servers_starting_at_once_create_the_tenant_once_and_agree_on_it() {
     for id in [Some("the-tenant".to_owned()), None] {
         let setup = Setup::new().await;
         let second = setup.second().await;
+        let start = Arc::new(Barrier::new(8));
         let mut starts = Vec::new();
         for i in 0..8 {
             let store = if i % 2 == 0 {
@@ -583,8 +595,9 @@ async fn servers_starting_at_once_create_the_tenant_once_and_agree_on_it() {
                 secret_key_hash: SecretKeyHash::of(&format!("sk_{i}")),
                 settings: TenantSettings::default(),
             };
-            let id = id.clone();
+            let (id, start) = (id.clone(), Arc::clone(&start));
             starts.push(tokio::spawn(async move {
+                start.wait().await;
                 store
                     .bootstrap_tenant(id.as_deref(), &candidate, false, NOW)
                     .await
