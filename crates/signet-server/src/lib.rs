@@ -41,7 +41,8 @@
 //! - [`store`]: all storage behind one type, [`Store`] (SQLite, WAL, migrations in
 //!   `migrations/`); one transaction per state change.
 //! - `notify`: in-process wake-ups for long-poll.
-//! - `token`: HS256 track and access tokens.
+//! - `token`: HS256 track and access tokens; `secrets`: the secret key hashes and the token key.
+//! - [`verifier`]: the check of every device signature (ring).
 
 mod api;
 mod app;
@@ -58,6 +59,7 @@ mod secrets;
 pub mod store;
 mod throttle;
 mod token;
+pub mod verifier;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
