@@ -1,5 +1,6 @@
 //! Signet's push server: the Authsignal-compatible device, initiator and server APIs of
-//! `docs/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
+//! `docs/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite (embedded,
+//! the default) or PostgreSQL (several servers on one database).
 //!
 //! # Starting a server in a test
 //!
@@ -37,9 +38,11 @@
 //!
 //! # Layout
 //!
-//! - `app`: the router; `api::{device, initiator, server}`: the handlers of sections 3, 4, 5.
-//! - [`store`]: all storage behind one type, [`Store`] (SQLite, WAL, migrations in
-//!   `migrations/`); one transaction per state change.
+//! - `app`: the router; `api::{device, initiator, server}`: the handlers of sections 3, 4, 5;
+//!   `health`: `/healthz` and `/readyz`.
+//! - [`store`]: all storage behind one type, [`Store`], on SQLite (WAL) or PostgreSQL
+//!   ([`Database`]; migrations in `migrations/sqlite` and `migrations/postgres`); one
+//!   transaction per state change.
 //! - `notify`: in-process wake-ups for long-poll.
 //! - `token`: HS256 track and access tokens; `secrets`: the secret key hashes and the token key.
 //! - [`verifier`]: the check of every device signature (ring).

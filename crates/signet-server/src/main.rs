@@ -16,7 +16,7 @@ use signet_server::{
 };
 use url::Url;
 
-/// Signet's push server: an Authsignal-compatible API over SQLite.
+/// Signet's push server: an Authsignal-compatible API over SQLite or PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
