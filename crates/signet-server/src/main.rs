@@ -215,7 +215,7 @@ async fn main() -> anyhow::Result<()> {
         .as_deref()
         .map(TokenKey::from_hex)
         .transpose()
-        .context("SIGNET_TOKEN_KEY")?;
+        .context("the token key given by SIGNET_TOKEN_KEY or --token-key")?;
     // 1. The demo hands out enrollment links for any user: never on an open port by accident.
     if args.demo.demo && !args.demo.demo_public && !args.listen.ip().to_canonical().is_loopback() {
         anyhow::bail!(

@@ -274,3 +274,23 @@ async fn the_database_folder_and_files_are_owner_only() {
     assert_eq!(mode(&folder.join("signet.db.token-key")), 0o600);
     server.shutdown().await.expect("shuts down");
 }
+
+#[tokio::test]
+async fn a_token_key_that_is_not_64_hex_digits_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("signet.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_signet-server"))
+        .args(["--db", &db.display().to_string(), "--listen", "127.0.0.1:0"])
+        .env("SIGNET_TOKEN_KEY", "not-a-key")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("SIGNET_TOKEN_KEY"), "{said}");
+    assert!(said.contains("not 64 hex digits"), "{said}");
+    assert!(!said.contains("not-a-key"), "{said}");
+    assert!(!db.exists(), "it stopped before it touched anything");
+}
