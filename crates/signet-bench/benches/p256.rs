@@ -1,6 +1,7 @@
 //! Part 5 of docs/benchmarks.md: P-256 sign (what a device does per nonce and per answer:
 //! SHA-256 and ECDSA, DER-encoded, through signet-core's `MemoryKeyStore`) and verify (what
-//! the server does per signed request: signet-protocol's `PublicKey::verify`).
+//! the server did per signed request before it used ring: signet-protocol's `PublicKey::verify`,
+//! the `p256` crate) and `verify_server` (what the server does now: `signet_server::verifier`).
 
 #![allow(missing_docs)]
 
@@ -22,6 +23,15 @@ fn p256(c: &mut Criterion) {
     });
     group.bench_function("verify", |b| {
         b.iter(|| key.verify(black_box(message), black_box(&signature)));
+    });
+    group.bench_function("verify_server", |b| {
+        b.iter(|| {
+            signet_server::verifier::verify(
+                black_box(&key),
+                black_box(message.as_bytes()),
+                black_box(&signature),
+            )
+        });
     });
     group.finish();
 }

@@ -53,6 +53,16 @@ enum Command {
         #[arg(long, value_name = "MS", default_value_t = 0)]
         phone_round_trip_ms: u64,
     },
+    /// The throughput half of part 4 alone: a server child and `--workers` loops of complete
+    /// sign-ins for `--seconds`; prints flows per second and the server's CPU per flow.
+    Flows {
+        /// How long the sign-ins run.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Concurrent sign-in loops.
+        #[arg(long, default_value_t = 64)]
+        workers: usize,
+    },
     /// The track flood: this server binary under a steady flood of track calls (secret-key
     /// backend calls) for a bounded time, printing the size of its database file and WAL
     /// every 30 s. Exits non-zero when a call fails other than with 429.
@@ -231,6 +241,43 @@ async fn main() -> anyhow::Result<()> {
             anyhow::ensure!(
                 figures.passed(),
                 "the attack check failed: a sign-in or a signed fetch did not succeed"
+            );
+            return Ok(());
+        }
+        Some(Command::Flows { seconds, workers }) => {
+            let sizes = Sizes {
+                flow_workers: *workers,
+                flow_window: std::time::Duration::from_secs(*seconds),
+                ..Sizes::full()
+            };
+            let before = load_average();
+            let (flows, failed, window, latency, _, cores) = scenarios::throughput(&sizes).await?;
+            #[allow(clippy::cast_precision_loss)]
+            let per_second = flows as f64 / window.as_secs_f64().max(f64::EPSILON);
+            #[allow(clippy::cast_precision_loss)]
+            let cpu_per_flow = cores.map_or_else(
+                || "n/a".to_owned(),
+                |cores| {
+                    format!(
+                        "{:.2} ms",
+                        cores * window.as_secs_f64() * 1000.0 / (flows.max(1) as f64)
+                    )
+                },
+            );
+            println!(
+                "{per_second:.0} flows/s ({flows} in {:.1} s, {failed} failed; each {}); server \
+                 {} cores, {cpu_per_flow} CPU per flow; load {before} → {}",
+                window.as_secs_f64(),
+                signet_bench::stats::Summary::of(&latency).map_or_else(
+                    || "n/a".to_owned(),
+                    |s| format!(
+                        "p50 {} · p99 {}",
+                        signet_bench::stats::ms(s.p50),
+                        signet_bench::stats::ms(s.p99)
+                    )
+                ),
+                cores.map_or_else(|| "n/a".to_owned(), |cores| format!("{cores:.2}")),
+                load_average(),
             );
             return Ok(());
         }

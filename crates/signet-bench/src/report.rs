@@ -243,7 +243,11 @@ pub fn criterion_rows(criterion_dir: &Path) -> Vec<Row> {
         ("sign", "P-256 sign (device: SHA-256 + ECDSA, DER)"),
         (
             "verify",
-            "P-256 verify (server: DER signature over a message)",
+            "P-256 verify (p256 crate, signet-protocol: DER signature over a message)",
+        ),
+        (
+            "verify_server",
+            "P-256 verify (server: ring, `signet_server::verifier`)",
         ),
     ]
     .iter()

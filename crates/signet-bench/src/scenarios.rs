@@ -685,9 +685,13 @@ async fn parked_long_polls(sizes: &Sizes) -> Result<Parked, Error> {
     Ok((parked, park_time, rss_before, peak, parked_rss, delivery))
 }
 
-type Throughput = (u64, u64, Duration, Vec<Duration>, Option<u64>, Option<f64>);
+/// What [`throughput`] measured: flows finished, flows failed, the window, each flow's time,
+/// the server child's peak RSS (KiB) and the cores it used on average.
+pub type Throughput = (u64, u64, Duration, Vec<Duration>, Option<u64>, Option<f64>);
 
-async fn throughput(sizes: &Sizes) -> Result<Throughput, Error> {
+/// The throughput half of part 4: a fresh server child and `flow_workers` loops of complete
+/// sign-ins for `flow_window` (`signet-bench flows` runs it alone).
+pub async fn throughput(sizes: &Sizes) -> Result<Throughput, Error> {
     let child = ChildServer::start().await?;
     let rp = Rp::new(
         &child.hello.base_url,

@@ -386,7 +386,7 @@ async fn a_server_that_does_not_hold_requests_makes_the_device_poll_every_interv
 async fn the_device_backs_off_while_the_server_is_down_and_recovers_when_it_returns() {
     let db_dir = tempfile::tempdir().unwrap();
     let db = db_dir.path().join("signet.db");
-    let world = World::start_with(|config| config.db = Some(db.clone())).await;
+    let world = World::start_with(|config| config.db = Some(db.clone().into())).await;
     let (addr, tenant, secret) = (
         world.server.addr,
         world.server.tenant_id.clone(),

@@ -1,4 +1,4 @@
-//! The router: every route of the protocol under `/v1`, and the layers around them (body
+//! The router: every route of the protocol under `/v1`, `/healthz` and `/readyz`, and the layers around them (body
 //! limit, CORS, panic guard, request log, section-7 fallbacks).
 
 use std::sync::Arc;
@@ -19,8 +19,10 @@ use crate::Error;
 use crate::api::{device, initiator, server};
 use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
+use crate::health;
 use crate::notify::Notifier;
 use crate::push::delivery::Delivery;
+use crate::secrets::TokenKey;
 use crate::store::Store;
 use crate::throttle::AddressThrottle;
 
@@ -45,6 +47,8 @@ pub struct AppState {
     pub(crate) nonce_throttle: Arc<AddressThrottle>,
     /// Wake-ups on challenge creation (8.6).
     pub(crate) delivery: Delivery,
+    /// The key the tenants' token keys derive from (never in the database).
+    pub(crate) token_key: Arc<TokenKey>,
 }
 
 impl AppState {
@@ -101,6 +105,8 @@ pub(crate) fn router(state: AppState) -> Router {
 
     Router::new()
         .nest("/v1", api)
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
         .fallback(|| async { Error::NotFound { what: "route" } })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CorsLayer::permissive())

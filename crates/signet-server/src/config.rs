@@ -9,16 +9,25 @@ use signet_protocol::clock::{Clock, SystemClock};
 
 use crate::connections::ConnectionLimits;
 use crate::push::DeliveryConfig;
+use crate::secrets::TokenKey;
+use crate::store::Database;
 
 /// Everything a server needs to start. `Config::default()` is a server with a temporary
 /// database, a new random tenant and the protocol's default lifetimes: what a test wants.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite file. `None`: a fresh file in a temporary folder, deleted at shutdown (with
-    /// the `test-util` feature; without it, `None` is refused at start).
-    pub db: Option<PathBuf>,
+    /// The database: an SQLite file or a PostgreSQL URL. `None`: a temporary one
+    /// (`temporary_database`, with the `test-util` feature; without it, `None` is refused at
+    /// start).
+    pub db: Option<Database>,
     /// The tenant created (or updated) at start.
     pub tenant: TenantSeed,
+    /// The token key itself (e.g. from `SIGNET_TOKEN_KEY`). `None`: read from
+    /// `token_key_file`.
+    pub token_key: Option<TokenKey>,
+    /// The file holding the token key (64 hex digits), which must exist. `None` (and no
+    /// `token_key`): `<db>.token-key`, made at the first start.
+    pub token_key_file: Option<PathBuf>,
     /// Settings of that tenant.
     pub tenant_settings: TenantSettings,
     /// Whether `wait=` (protocol 8.2) holds requests. `false` makes the server a plain one
@@ -46,6 +55,8 @@ impl Default for Config {
         Self {
             db: None,
             tenant: TenantSeed::default(),
+            token_key: None,
+            token_key_file: None,
             tenant_settings: TenantSettings::default(),
             long_poll: true,
             rate_limits: RateLimits::default(),
@@ -64,7 +75,7 @@ impl Default for Config {
 pub struct TenantSeed {
     /// The tenant id. `None`: the first tenant in the database, or a new random one.
     pub id: Option<String>,
-    /// The secret key. `None`: the stored one, or a new random one.
+    /// The secret key. `None`: the stored one (only its hash is stored), or a new random one.
     pub secret_key: Option<String>,
 }
 

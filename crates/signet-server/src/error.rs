@@ -105,6 +105,13 @@ pub enum Error {
         /// What is wrong with it, for people.
         problem: String,
     },
+    /// The server's token key could not be read, made or parsed (at start only). The
+    /// description names the file, never the key.
+    #[error("{reason}")]
+    TokenKey {
+        /// What was wrong, for people.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -139,9 +146,11 @@ impl Error {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Database(_) if self.is_storage_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::PushConfig { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Io(_)
+            | Self::PushConfig { .. }
+            | Self::TokenKey { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -161,14 +170,19 @@ impl Error {
             | Self::NotFound { .. }
             | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::PushConfig { .. } => {
+            Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Io(_)
+            | Self::PushConfig { .. }
+            | Self::TokenKey { .. } => {
                 return None;
             }
         })
     }
 
     /// Whether this is a storage failure that passes (disk full, read-only or failing, the
-    /// database busy or locked, no connection free): the request can be retried as is.
+    /// database busy or locked, no connection free, the PostgreSQL server unreachable): the
+    /// request can be retried as is.
     pub fn is_storage_unavailable(&self) -> bool {
         // SQLite's primary result codes: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN.
         const TRANSIENT: [i64; 7] = [5, 6, 7, 8, 10, 13, 14];
@@ -179,10 +193,16 @@ impl Error {
                 | sqlx::Error::PoolClosed
                 | sqlx::Error::WorkerCrashed,
             ) => true,
-            Self::Database(sqlx::Error::Database(error)) => error
-                .code()
-                .and_then(|code| code.parse::<i64>().ok())
-                .is_some_and(|extended| TRANSIENT.contains(&(extended & 0xff))),
+            Self::Database(sqlx::Error::Database(error)) => {
+                if let Some(postgres) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                {
+                    return postgres_is_transient(postgres.code());
+                }
+                error
+                    .code()
+                    .and_then(|code| code.parse::<i64>().ok())
+                    .is_some_and(|extended| TRANSIENT.contains(&(extended & 0xff)))
+            }
             _ => false,
         }
     }
@@ -207,6 +227,16 @@ impl Error {
             },
         }
     }
+}
+
+/// Whether a PostgreSQL error (by its SQLSTATE) passes: the connection was lost or refused
+/// (class 08), the server is short of resources (53: disk full, too many connections) or
+/// shutting down or starting (57P01 to 57P03), or the transaction lost a race it can retry
+/// (40001 serialization failure, 40P01 deadlock).
+fn postgres_is_transient(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08")
+        || sqlstate.starts_with("53")
+        || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "40001" | "40P01")
 }
 
 impl IntoResponse for Error {
@@ -258,6 +288,18 @@ mod tests {
         let body = Error::Database(sqlx::Error::PoolTimedOut).body();
         assert_eq!(body.error, "storage_unavailable");
         assert_eq!(body.error_code.as_deref(), Some("storage_unavailable"));
+    }
+
+    #[test]
+    fn postgres_errors_that_pass_are_told_from_bugs_by_their_sqlstate() {
+        for sqlstate in [
+            "08006", "08001", "53100", "53300", "57P01", "57P03", "40001", "40P01",
+        ] {
+            assert!(postgres_is_transient(sqlstate), "{sqlstate}");
+        }
+        for sqlstate in ["23505", "42P01", "22P02", "57014"] {
+            assert!(!postgres_is_transient(sqlstate), "{sqlstate}");
+        }
     }
 
     #[test]

@@ -250,7 +250,7 @@ impl AppState {
             .ok_or(Error::Unauthorized {
                 reason: "the token is not valid",
             })?;
-        let claims = token::verify(token, &tenant.token_secret, self.now())?;
+        let claims = token::verify(token, &self.token_key, &tenant.id, self.now())?;
         Ok((tenant, claims))
     }
 }

@@ -1,5 +1,6 @@
 //! Signet's push server: the Authsignal-compatible device, initiator and server APIs of
-//! `docs/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite.
+//! `docs/protocol.md` (sections 3, 4, 5 and the extensions 8.2 to 8.4) over SQLite (embedded,
+//! the default) or PostgreSQL (several servers on one database).
 //!
 //! # Starting a server in a test
 //!
@@ -37,13 +38,17 @@
 //!
 //! # Layout
 //!
-//! - `app`: the router; `api::{device, initiator, server}`: the handlers of sections 3, 4, 5.
-//! - [`store`]: all storage behind one type, [`Store`] (SQLite, WAL, migrations in
-//!   `migrations/`); one transaction per state change.
+//! - `app`: the router; `api::{device, initiator, server}`: the handlers of sections 3, 4, 5;
+//!   `health`: `/healthz` and `/readyz`.
+//! - [`store`]: all storage behind one type, [`Store`], on SQLite (WAL) or PostgreSQL
+//!   ([`Database`]; migrations in `migrations/sqlite` and `migrations/postgres`); one
+//!   transaction per state change.
 //! - `notify`: in-process wake-ups for long-poll.
 //! - `token`: HS256 track and access tokens.
 //! - [`push`]: wake-ups on challenge creation (webhook, Web Push, and the channels APNs, FCM
 //!   and a push gateway plug in as [`push::wake::Channel`]s).
+//! - `token`: HS256 track and access tokens; `secrets`: the secret key hashes and the token key.
+//! - [`verifier`]: the check of every device signature (ring).
 
 mod api;
 mod app;
@@ -51,16 +56,19 @@ mod config;
 mod connections;
 mod error;
 mod extract;
+mod health;
 pub mod log_sink;
 mod notify;
 pub mod push;
 mod retention;
+mod secrets;
 pub mod store;
 mod throttle;
 mod token;
+pub mod verifier;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -72,7 +80,8 @@ pub use config::{Config, RateLimits, TenantSeed, TenantSettings};
 pub use connections::{ConnectionCounts, ConnectionLimits};
 pub use error::Error;
 pub use extract::BODY_LIMIT;
-pub use store::Store;
+pub use secrets::{SecretKeyHash, TokenKey};
+pub use store::{Database, Store};
 
 use crate::app::AppState;
 use crate::notify::Notifier;
@@ -87,12 +96,15 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// The tenant id (device Basic auth).
     pub tenant_id: String,
-    /// The tenant's secret key (RP backend Basic auth).
+    /// The tenant's secret key (RP backend Basic auth), when this start created it or was
+    /// given it; empty otherwise (the database keeps only its hash).
     pub secret_key: String,
     /// Whether this start created the tenant (first start on this database).
     pub tenant_created: bool,
-    /// The database file.
+    /// The SQLite database file (empty on PostgreSQL).
     pub db_path: PathBuf,
+    /// The database.
+    pub database: Database,
     store: Store,
     notifier: Arc<Notifier>,
     requests: Arc<AtomicU64>,
@@ -132,11 +144,11 @@ impl RunningServer {
         &self,
         settings: TenantSettings,
     ) -> Result<TenantCredentials, Error> {
-        let tenant = new_tenant(store::new_id(), None, settings);
+        let (tenant, secret_key) = new_tenant(store::new_id(), None, settings);
         self.store.put_tenant(&tenant, self.clock.now_ms()).await?;
         Ok(TenantCredentials {
             tenant_id: tenant.id,
-            secret_key: tenant.secret_key,
+            secret_key,
         })
     }
 
@@ -225,7 +237,8 @@ pub struct ServerInfo {
     pub base_url: String,
     /// The tenant id.
     pub tenant_id: String,
-    /// The tenant's secret key.
+    /// The tenant's secret key, when this start created it or was given it; empty otherwise
+    /// (the database keeps only its hash).
     pub secret_key: String,
     /// The tenant's settings.
     pub tenant_settings: TenantSettings,
@@ -242,6 +255,46 @@ impl std::fmt::Debug for ServerInfo {
     }
 }
 
+/// A temporary database's folder (test-util), removed when the server is dropped.
+#[cfg(feature = "test-util")]
+type TempFolder = Option<tempfile::TempDir>;
+/// Without test-util there are no temporary databases.
+#[cfg(not(feature = "test-util"))]
+type TempFolder = ();
+
+/// The database a server runs on (the given one, or with test-util a temporary one), opened
+/// (its folder made, migrated), and the token key (made beside an SQLite file if missing).
+async fn open_database(config: &Config) -> Result<(Database, TempFolder, Store, TokenKey), Error> {
+    #[cfg(feature = "test-util")]
+    {
+        let (database, temp_dir) = if let Some(database) = &config.db {
+            (database.clone(), None)
+        } else {
+            let (database, dir) = temporary_database().await?;
+            (database, Some(dir))
+        };
+        let store = Store::connect(&database).await?;
+        let token_key = token_key(
+            config,
+            &database,
+            temp_dir.as_ref().map(tempfile::TempDir::path),
+        )?;
+        Ok((database, temp_dir, store, token_key))
+    }
+    #[cfg(not(feature = "test-util"))]
+    {
+        let database = config.db.clone().ok_or_else(|| {
+            Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "no database given (Config::db); a temporary one needs the test-util feature",
+            ))
+        })?;
+        let store = Store::connect(&database).await?;
+        let token_key = token_key(config, &database, None)?;
+        Ok((database, (), store, token_key))
+    }
+}
+
 /// Starts a server on `listener` with `config`, and serves the routes `extra` makes beside the
 /// API on the same port. `extra` is called once the database and tenant are ready; its routes
 /// must not overlap `/v1` nor set a fallback (the server's 404 answers every other path). They
@@ -251,27 +304,13 @@ pub async fn spawn_with_routes(
     config: Config,
     extra: impl FnOnce(&ServerInfo) -> axum::Router,
 ) -> Result<RunningServer, Error> {
-    // 1. The database: the given file, or (test-util) one in a temporary folder.
-    #[cfg(feature = "test-util")]
-    let (db_path, temp_dir) = if let Some(path) = &config.db {
-        (path.clone(), None)
-    } else {
-        let dir = tempfile::Builder::new()
-            .prefix("signet-server-")
-            .tempdir()?;
-        (dir.path().join("signet.db"), Some(dir))
-    };
+    // 1. The database and the token key.
+    let (database, temp_dir, store, token_key) = open_database(&config).await?;
     #[cfg(not(feature = "test-util"))]
-    let db_path = config.db.clone().ok_or_else(|| {
-        Error::Io(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "no database file given (Config::db); a temporary one needs the test-util feature",
-        ))
-    })?;
-    let store = Store::open(&db_path).await?;
+    let () = temp_dir;
     // 2. The tenant.
     let now = config.clock.now_ms();
-    let (tenant, tenant_created) =
+    let (tenant, secret_key, tenant_created) =
         bootstrap_tenant(&store, &config.tenant, config.tenant_settings, now).await?;
     // 3. Serve.
     let addr = listener.local_addr()?;
@@ -300,12 +339,13 @@ pub async fn spawn_with_routes(
             shutting_down.clone(),
             base_url.clone(),
         ),
+        token_key: Arc::new(token_key),
     };
     let info = ServerInfo {
         addr,
         base_url: base_url.clone(),
         tenant_id: tenant.id.clone(),
-        secret_key: tenant.secret_key.clone(),
+        secret_key: secret_key.clone(),
         tenant_settings: tenant.settings,
     };
     let router = app::router(state).merge(extra(&info));
@@ -332,9 +372,13 @@ pub async fn spawn_with_routes(
         base_url,
         addr,
         tenant_id: tenant.id,
-        secret_key: tenant.secret_key,
+        secret_key,
         tenant_created,
-        db_path,
+        db_path: database
+            .sqlite_path()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+        database,
         store,
         notifier,
         requests,
@@ -350,39 +394,94 @@ pub async fn spawn_with_routes(
     })
 }
 
-/// A tenant value with fresh random secrets where none is given.
-fn new_tenant(id: String, secret_key: Option<String>, settings: TenantSettings) -> Tenant {
-    let secret_key = secret_key.unwrap_or_else(|| format!("sk_{}", api::random_text(32)));
-    Tenant {
-        id,
-        secret_key,
-        token_secret: api::random_bytes(32),
-        settings,
+/// The environment variable that makes [`temporary_database`] a fresh schema on that
+/// PostgreSQL server (a `postgres://` URL) instead of an SQLite file in a temporary folder.
+#[cfg(feature = "test-util")]
+pub const TEST_POSTGRES_URL: &str = "SIGNET_TEST_POSTGRES_URL";
+
+/// A database of its own for one test: with [`TEST_POSTGRES_URL`] set, a new schema on that
+/// PostgreSQL server (a server that cannot be reached is an error, never a quiet fallback to
+/// SQLite); otherwise a fresh SQLite file in the returned temporary folder (a server started
+/// on it keeps its token key there too). Every server started with `Config::db` `None` gets one. Only with the `test-util`
+/// feature.
+#[cfg(feature = "test-util")]
+pub async fn temporary_database() -> Result<(Database, tempfile::TempDir), Error> {
+    let dir = tempfile::Builder::new()
+        .prefix("signet-server-")
+        .tempdir()?;
+    match std::env::var(TEST_POSTGRES_URL) {
+        Ok(url) if !url.is_empty() => Ok((store::backend::temporary_schema(&url).await?, dir)),
+        _ => {
+            let path = dir.path().join("signet.db");
+            Ok((Database::Sqlite(path), dir))
+        }
     }
 }
 
+/// The token key: given, or from its file, or (made at the first start, owner-only) beside
+/// an SQLite database or in a test's temporary folder. Servers sharing a PostgreSQL database
+/// must share the key, so none is made for one.
+fn token_key(
+    config: &Config,
+    database: &Database,
+    temporary_folder: Option<&Path>,
+) -> Result<TokenKey, Error> {
+    match (&config.token_key, &config.token_key_file) {
+        (Some(key), _) => Ok(key.clone()),
+        (None, Some(file)) => TokenKey::read(file),
+        (None, None) => match (database.sqlite_path(), temporary_folder) {
+            (Some(path), _) => TokenKey::read_or_create(&TokenKey::default_path(path)),
+            (None, Some(folder)) => TokenKey::read_or_create(&folder.join("signet.token-key")),
+            (None, None) => Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a PostgreSQL database needs the token key given (SIGNET_TOKEN_KEY or \
+                 --token-key-file), the same for every server on it",
+            ))),
+        },
+    }
+}
+
+/// A tenant value with the given secret key, or a fresh random one (32 random bytes), and
+/// that key.
+fn new_tenant(
+    id: String,
+    secret_key: Option<String>,
+    settings: TenantSettings,
+) -> (Tenant, String) {
+    let secret_key = secret_key.unwrap_or_else(|| format!("sk_{}", api::random_text(32)));
+    let tenant = Tenant {
+        id,
+        secret_key_hash: SecretKeyHash::of(&secret_key),
+        settings,
+    };
+    (tenant, secret_key)
+}
+
 /// Creates or updates the configured tenant: the seed's id (or the first stored tenant, or a
-/// new one), the seed's secret key (or the stored one, or a new one), the given settings.
+/// new one), the seed's secret key (or the stored hash, or a new key), the given settings.
+/// Returns the tenant, its secret key when this start made it or was given it (else empty:
+/// the store has only its hash), and whether it was created. Servers started at once on one
+/// database agree: the store decides in one transaction which of them creates it.
 async fn bootstrap_tenant(
     store: &Store,
     seed: &TenantSeed,
     settings: TenantSettings,
     now: i64,
-) -> Result<(Tenant, bool), Error> {
-    let existing = match &seed.id {
-        Some(id) => store.tenant(id).await?,
-        None => store.first_tenant().await?,
-    };
-    let (tenant, created) = if let Some(mut tenant) = existing {
-        if let Some(secret) = &seed.secret_key {
-            tenant.secret_key.clone_from(secret);
-        }
-        tenant.settings = settings;
-        (tenant, false)
+) -> Result<(Tenant, String, bool), Error> {
+    let id = seed.id.clone().unwrap_or_else(store::new_id);
+    let (candidate, new_secret_key) = new_tenant(id, seed.secret_key.clone(), settings);
+    let (tenant, created) = store
+        .bootstrap_tenant(
+            seed.id.as_deref(),
+            &candidate,
+            seed.secret_key.is_some(),
+            now,
+        )
+        .await?;
+    let secret_key = if created {
+        new_secret_key
     } else {
-        let id = seed.id.clone().unwrap_or_else(store::new_id);
-        (new_tenant(id, seed.secret_key.clone(), settings), true)
+        seed.secret_key.clone().unwrap_or_default()
     };
-    store.put_tenant(&tenant, now).await?;
-    Ok((tenant, created))
+    Ok((tenant, secret_key, created))
 }

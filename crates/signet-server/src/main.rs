@@ -15,16 +15,25 @@ use signet_protocol::clock::{Clock, SystemClock};
 use signet_server::push::{
     self, DeliveryConfig, WebPush, Webhook, platform::PlatformArgs, web_push,
 };
-use signet_server::{Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings};
+use signet_server::{
+    Config, ConnectionLimits, Database, RateLimits, ServerInfo, TenantSeed, TenantSettings,
+    TokenKey,
+};
 use url::Url;
 
-/// Signet's push server: an Authsignal-compatible API over SQLite.
+/// Signet's push server: an Authsignal-compatible API over SQLite or PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// The SQLite database file (created with its folder if missing).
-    #[arg(long, env = "SIGNET_DB", default_value = ".data/signet.db")]
-    db: PathBuf,
+    /// The database: an SQLite file (created with its folder if missing), or a PostgreSQL
+    /// URL (`postgres://user:password@host:5432/signet`) that several servers may share.
+    #[arg(
+        long,
+        env = "SIGNET_DB",
+        default_value = ".data/signet.db",
+        hide_env_values = true
+    )]
+    db: Database,
     /// The address to listen on.
     #[arg(long, env = "SIGNET_LISTEN", default_value = "127.0.0.1:4000")]
     listen: SocketAddr,
@@ -39,6 +48,20 @@ struct Args {
     /// A file holding the tenant's secret key (its first line).
     #[arg(long, env = "SIGNET_SECRET_KEY_FILE", conflicts_with = "secret_key")]
     secret_key_file: Option<PathBuf>,
+    /// A file holding the token key that signs track and access tokens (64 hex digits, e.g.
+    /// from `openssl rand -hex 32`); every server of one database needs the same. Default:
+    /// `<db>.token-key`, made (owner-only) at the first start. Keep it out of database backups.
+    #[arg(long, env = "SIGNET_TOKEN_KEY_FILE")]
+    token_key_file: Option<PathBuf>,
+    /// The token key itself (64 hex digits), instead of --token-key-file. Set it in the
+    /// environment: a key on the command line is visible to every user of the host (`ps`).
+    #[arg(
+        long,
+        env = "SIGNET_TOKEN_KEY",
+        hide_env_values = true,
+        conflicts_with = "token_key_file"
+    )]
+    token_key: Option<String>,
     /// The public base URL to print (default: http://<listen>/v1).
     #[arg(long, env = "SIGNET_BASE_URL")]
     base_url: Option<String>,
@@ -112,15 +135,43 @@ struct Args {
     /// Wake-ups (docs/protocol.md 8.6).
     #[command(flatten)]
     delivery: DeliveryArgs,
+    /// Something else than serving.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What the binary can do besides serving.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Copies an SQLite deployment (every tenant, key, action, challenge) into an empty
+    /// PostgreSQL database, then exits. Stop the server first; start the servers on the
+    /// PostgreSQL database afterwards with the same token key (the `.token-key` file beside
+    /// the SQLite file, given as `--token-key-file` or `SIGNET_TOKEN_KEY`).
+    Migrate {
+        /// The SQLite database file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL URL (`postgres://user:password@host:5432/signet`).
+        #[arg(long)]
+        to: String,
+    },
 }
 
 impl Args {
     /// The server's configuration from the command line (`secret_key` read already, from
-    /// the flag or its file; `delivery` built from [`DeliveryArgs`]).
-    fn config(&self, secret_key: Option<String>, delivery: DeliveryConfig) -> Config {
+    /// the flag or its file; `token_key` parsed already; `delivery` built from
+    /// [`DeliveryArgs`]).
+    fn config(
+        &self,
+        secret_key: Option<String>,
+        token_key: Option<TokenKey>,
+        delivery: DeliveryConfig,
+    ) -> Config {
         Config {
             delivery,
             db: Some(self.db.clone()),
+            token_key,
+            token_key_file: self.token_key_file.clone(),
             tenant: TenantSeed {
                 id: self.tenant_id.clone(),
                 secret_key,
@@ -168,20 +219,25 @@ async fn main() -> anyhow::Result<()> {
         .log_internal_errors(false)
         .init();
     let args = Args::parse();
+    if let Some(Command::Migrate { from, to }) = &args.command {
+        return migrate(from, to).await;
+    }
     if args.platforms.gateway.gateway {
         return run_gateway(&args).await;
     }
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let platform_channels = args
-        .platforms
-        .channels(&clock)
-        .context("cannot set up APNs/FCM wake-ups")?;
+    let delivery = delivery_config(&args)?;
     let secret_key = match (&args.secret_key, &args.secret_key_file) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(file)) => Some(read_secret_key(file)?),
         (None, None) => None,
     };
     let key_given = secret_key.is_some();
+    let token_key = args
+        .token_key
+        .as_deref()
+        .map(TokenKey::from_hex)
+        .transpose()
+        .context("the token key given by SIGNET_TOKEN_KEY or --token-key")?;
     // 1. The demo hands out enrollment links for any user: never on an open port by accident.
     if args.demo.demo && !args.demo.demo_public && !args.listen.ip().to_canonical().is_loopback() {
         anyhow::bail!(
@@ -199,14 +255,7 @@ async fn main() -> anyhow::Result<()> {
             window: Duration::from_secs(60),
         },
     });
-    let mut delivery = args
-        .delivery
-        .config()
-        .context("cannot set up wake-up delivery")?;
-    delivery.channels.apns = platform_channels.apns;
-    delivery.channels.fcm = platform_channels.fcm;
-    tracing::info!(channels = ?delivery.channels, "wake-up channels");
-    let config = args.config(secret_key, delivery);
+    let config = args.config(secret_key, token_key, delivery);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -216,7 +265,16 @@ async fn main() -> anyhow::Result<()> {
         None => axum::Router::new(),
     })
     .await
-    .with_context(|| format!("cannot start with database {}", args.db.display()))?;
+    .with_context(|| format!("cannot start with database {}", args.db))?;
+    // The demo calls the backend API with the secret key, which the database keeps only as a
+    // hash: a later start must be given it.
+    if demo.is_some() && server.secret_key.is_empty() {
+        server.shutdown().await?;
+        anyhow::bail!(
+            "the demo needs the tenant's secret key, and the database keeps only its hash: \
+             give it with SIGNET_SECRET_KEY or --secret-key-file"
+        );
+    }
     let demo_page = if demo.is_some() {
         if args.demo.demo_public {
             tracing::warn!(
@@ -229,12 +287,15 @@ async fn main() -> anyhow::Result<()> {
     } else {
         "off (start with --demo to serve it)".to_owned()
     };
-    // The whole secret key is shown once, when this start made it; later only its first
-    // characters (enough to tell keys apart). A failing stdout does not stop the server.
+    // The whole secret key is shown once, when this start made it; a key given is shown by
+    // its first characters (enough to tell keys apart); otherwise the server does not know
+    // it (the database keeps only its hash). A failing stdout does not stop the server.
     let key_shown = if server.tenant_created && !key_given {
         server.secret_key.clone()
-    } else {
+    } else if key_given {
         key_prefix(&server.secret_key)
+    } else {
+        "(stored only as a hash; shown in full only when created)".to_owned()
     };
     let _ = writeln!(
         std::io::stdout(),
@@ -247,13 +308,31 @@ async fn main() -> anyhow::Result<()> {
         server.base_url,
         server.tenant_id,
         key_shown,
-        server.db_path.display(),
+        server.database,
         demo_page,
     );
     let _ = std::io::stdout().flush();
     stop_signal().await?;
     server.shutdown().await?;
     Ok(())
+}
+
+/// The wake-up delivery from the flags: the webhook and Web Push, and the APNs and FCM
+/// channels (or the push gateway's), each checked now so a wrong set-up stops the start.
+fn delivery_config(args: &Args) -> anyhow::Result<DeliveryConfig> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let platform_channels = args
+        .platforms
+        .channels(&clock)
+        .context("cannot set up APNs/FCM wake-ups")?;
+    let mut delivery = args
+        .delivery
+        .config()
+        .context("cannot set up wake-up delivery")?;
+    delivery.channels.apns = platform_channels.apns;
+    delivery.channels.fcm = platform_channels.fcm;
+    tracing::info!(channels = ?delivery.channels, "wake-up channels");
+    Ok(delivery)
 }
 
 /// `signet-server --gateway`: a push gateway, no database and no API.
@@ -275,6 +354,25 @@ async fn run_gateway(args: &Args) -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
     stop_signal().await?;
     gateway.shutdown().await?;
+    Ok(())
+}
+
+/// `signet-server migrate`: the SQLite file at `from` copied into the PostgreSQL database
+/// at `to`.
+async fn migrate(from: &std::path::Path, to: &str) -> anyhow::Result<()> {
+    let target: Database = to.parse()?;
+    anyhow::ensure!(
+        matches!(target, Database::Postgres(_)),
+        "--to must be a PostgreSQL URL (postgres://...)"
+    );
+    let copied = signet_server::store::copy_sqlite_to_postgres(from, to)
+        .await
+        .with_context(|| format!("cannot migrate {} to {target}", from.display()))?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "copied {} into {target}: {copied}",
+        from.display()
+    );
     Ok(())
 }
 

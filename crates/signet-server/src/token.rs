@@ -1,4 +1,5 @@
-//! Track and access tokens: compact JWTs signed with HMAC-SHA256 under a per-tenant secret.
+//! Track and access tokens: compact JWTs signed with HMAC-SHA256 under a per-tenant key
+//! derived from the server's [`TokenKey`], which is never in the database (see `secrets`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::Error;
+use crate::secrets::TokenKey;
 
 /// A track token's lifetime (protocol section 6): 10 minutes.
 pub const TRACK_TOKEN_LIFETIME_MS: i64 = 10 * 60 * 1000;
@@ -59,8 +61,8 @@ impl Claims {
 
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
-/// Signs `claims` with `secret`.
-pub fn issue(claims: &Claims, secret: &[u8]) -> Result<String, Error> {
+/// Signs `claims` with the key of their tenant (`tid`), derived from `key`.
+pub fn issue(claims: &Claims, key: &TokenKey) -> Result<String, Error> {
     let payload = serde_json::to_vec(claims)
         .map_err(|_| Error::invalid_request("the token could not be built"))?;
     let signing_input = format!(
@@ -68,13 +70,13 @@ pub fn issue(claims: &Claims, secret: &[u8]) -> Result<String, Error> {
         URL_SAFE_NO_PAD.encode(HEADER),
         URL_SAFE_NO_PAD.encode(payload)
     );
-    let tag = mac(secret, signing_input.as_bytes())?
+    let tag = mac(key, &claims.tid, signing_input.as_bytes())?
         .finalize()
         .into_bytes();
     Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(tag)))
 }
 
-/// Reads the claims without checking the signature: only to find the tenant whose secret
+/// Reads the claims without checking the signature: only to find the tenant whose key
 /// then checks it with [`verify`].
 pub fn peek(token: &str) -> Result<Claims, Error> {
     let mut parts = token.split('.');
@@ -87,8 +89,9 @@ pub fn peek(token: &str) -> Result<Claims, Error> {
     serde_json::from_slice(&bytes).map_err(|_| forged())
 }
 
-/// Checks the signature and the expiry (`now_ms`), and returns the claims.
-pub fn verify(token: &str, secret: &[u8], now_ms: i64) -> Result<Claims, Error> {
+/// Checks the signature (under the key of `tenant_id`, derived from `key`) and the expiry
+/// (`now_ms`), and returns the claims. A token of another tenant does not verify.
+pub fn verify(token: &str, key: &TokenKey, tenant_id: &str, now_ms: i64) -> Result<Claims, Error> {
     // 1. Three parts, our header, a valid HMAC over the first two.
     let (signing_input, tag) = token.rsplit_once('.').ok_or_else(forged)?;
     let (header, _) = signing_input.split_once('.').ok_or_else(forged)?;
@@ -97,19 +100,23 @@ pub fn verify(token: &str, secret: &[u8], now_ms: i64) -> Result<Claims, Error> 
         return Err(forged());
     }
     let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| forged())?;
-    mac(secret, signing_input.as_bytes())?
+    mac(key, tenant_id, signing_input.as_bytes())?
         .verify_slice(&tag)
         .map_err(|_| forged())?;
-    // 2. The claims, then the lifetime.
+    // 2. The claims (of this tenant), then the lifetime.
     let claims = peek(token)?;
+    if claims.tid != tenant_id {
+        return Err(forged());
+    }
     if now_ms >= claims.exp_ms {
         return Err(Error::ExpiredToken);
     }
     Ok(claims)
 }
 
-fn mac(secret: &[u8], input: &[u8]) -> Result<Hmac<Sha256>, Error> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| forged())?;
+fn mac(key: &TokenKey, tenant_id: &str, input: &[u8]) -> Result<Hmac<Sha256>, Error> {
+    let tenant_key = key.tenant_key(tenant_id);
+    let mut mac = Hmac::<Sha256>::new_from_slice(tenant_key.as_slice()).map_err(|_| forged())?;
     mac.update(input);
     Ok(mac)
 }

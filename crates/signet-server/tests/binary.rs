@@ -213,7 +213,9 @@ async fn the_secret_key_is_printed_in_full_only_by_the_start_that_creates_it() {
     let second = Binary::start(&db, &[], Stdio::null()).await;
     assert!(!second.printed.contains(&key), "{}", second.printed);
     assert!(
-        second.printed("secret key").starts_with("sk_"),
+        second
+            .printed("secret key")
+            .starts_with("(stored only as a hash"),
         "{}",
         second.printed
     );
@@ -253,7 +255,7 @@ async fn the_database_folder_and_files_are_owner_only() {
     let folder = dir.path().join("data");
     let db = folder.join("signet.db");
     let server = signet_server::spawn(signet_server::Config {
-        db: Some(db.clone()),
+        db: Some(db.clone().into()),
         ..signet_server::Config::default()
     })
     .await
@@ -269,6 +271,7 @@ async fn the_database_folder_and_files_are_owner_only() {
     assert_eq!(mode(&db), 0o600);
     let wal = folder.join("signet.db-wal");
     assert_eq!(mode(&wal), 0o600);
+    assert_eq!(mode(&folder.join("signet.db.token-key")), 0o600);
     server.shutdown().await.expect("shuts down");
 }
 
@@ -390,4 +393,24 @@ async fn a_delivery_set_up_wrong_stops_the_binary_with_a_clear_error_that_quotes
         assert!(!stderr.contains("a-secret-value"), "{stderr}");
         assert!(!stderr.contains("secret-looking-text"), "{stderr}");
     }
+}
+
+#[tokio::test]
+async fn a_token_key_that_is_not_64_hex_digits_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("signet.db");
+    let output = Command::new(env!("CARGO_BIN_EXE_signet-server"))
+        .args(["--db", &db.display().to_string(), "--listen", "127.0.0.1:0"])
+        .env("SIGNET_TOKEN_KEY", "not-a-key")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("SIGNET_TOKEN_KEY"), "{said}");
+    assert!(said.contains("not 64 hex digits"), "{said}");
+    assert!(!said.contains("not-a-key"), "{said}");
+    assert!(!db.exists(), "it stopped before it touched anything");
 }

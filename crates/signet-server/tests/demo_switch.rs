@@ -192,3 +192,36 @@ async fn demo_public_without_the_demo_is_refused() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("--demo"), "{said}");
 }
+
+#[tokio::test]
+async fn a_later_start_with_the_demo_needs_the_secret_key_which_the_database_keeps_only_hashed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = start(server(&dir, &["--listen", "127.0.0.1:0", "--demo"])).await;
+    let key = first
+        .printed
+        .lines()
+        .find_map(|line| line.trim_start().strip_prefix("secret key:"))
+        .expect("a secret key line")
+        .trim()
+        .to_owned();
+    assert!(key.starts_with("sk_"), "{}", first.printed);
+    drop(first);
+    // 1. Without the key: a clear refusal.
+    let output = server(&dir, &["--listen", "127.0.0.1:0", "--demo"])
+        .env_remove("SIGNET_SECRET_KEY")
+        .output()
+        .await
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("the demo needs the tenant's secret key"),
+        "{said}"
+    );
+    // 2. Given the key, the demo works again.
+    let mut command = server(&dir, &["--listen", "127.0.0.1:0", "--demo"]);
+    command.env("SIGNET_SECRET_KEY", &key);
+    let again = start(command).await;
+    let (status, body) = enroll(&again.origin).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -92,7 +92,7 @@ async fn a_database_folder_that_cannot_be_written_stops_the_start_with_a_clear_e
         .expect("cannot make a folder read-only here (run as root, with chattr)");
     // 1. The library says why.
     let error = signet_server::spawn(signet_server::Config {
-        db: Some(db.clone()),
+        db: Some(db.clone().into()),
         ..signet_server::Config::default()
     })
     .await
@@ -137,7 +137,7 @@ impl Running {
     async fn start() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("signet.db");
-        let h = Harness::start_with(|config| config.db = Some(db.clone())).await;
+        let h = Harness::start_with(|config| config.db = Some(db.clone().into())).await;
         let device = h.enrolled_device("ada").await;
         let (token, key) = h.sign_in("ada", json!({})).await;
         let challenge_id = h.challenge(&token).await;

@@ -91,7 +91,7 @@ async fn a_full_disk_refuses_writes_with_a_503_and_loses_no_acknowledged_write_o
     let disk =
         SmallDisk::mount().expect("cannot mount a small tmpfs here (needs root or CAP_SYS_ADMIN)");
     let db = disk.path().join("signet.db");
-    let h = Harness::start_with(|config| config.db = Some(db.clone())).await;
+    let h = Harness::start_with(|config| config.db = Some(db.clone().into())).await;
     let device = h.enrolled_device("ada").await;
     let (token, key) = h.sign_in("ada", json!({})).await;
     let challenge_id = h.challenge(&token).await;

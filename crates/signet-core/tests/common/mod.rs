@@ -100,7 +100,7 @@ pub async fn spawn_at(
     signet_server::spawn_on(
         listener,
         Config {
-            db: Some(db.to_path_buf()),
+            db: Some(db.into()),
             tenant: TenantSeed {
                 id: Some(tenant_id.to_owned()),
                 secret_key: Some(secret_key.to_owned()),

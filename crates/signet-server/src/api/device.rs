@@ -23,6 +23,7 @@ use crate::extract::{ApiJson, ApiQuery, BearerToken, ClientAddress, TenantAuth};
 use crate::notify::{Listening, Topic};
 use crate::store::{Answer, Authenticator, NewAuthenticator, NewNonce, NoncePurpose, new_id};
 use crate::token::{SCOPE_ADD_AUTHENTICATORS, TokenKind};
+use crate::verifier;
 
 /// A nonce's lifetime (protocol section 6): 5 minutes.
 const NONCE_LIFETIME_MS: i64 = 5 * 60 * 1000;
@@ -172,7 +173,7 @@ pub(crate) async fn remove_credential(
     let now_seconds = u64::try_from(state.now() / 1000).unwrap_or(0);
     let signed = time_window_messages_around(now_seconds)
         .iter()
-        .any(|message| key.verify(message, &signature).is_ok());
+        .any(|message| verifier::verify(&key, message.as_bytes(), &signature).is_ok());
     if !signed {
         return Err(Error::InvalidSignature {
             reason: "the signature is not over the current time window",
@@ -257,7 +258,7 @@ pub(crate) async fn pending_challenge(
                 .await?;
             let nonce = nonces
                 .iter()
-                .find(|nonce| key.verify(nonce, &signature).is_ok())
+                .find(|nonce| verifier::verify(&key, nonce.as_bytes(), &signature).is_ok())
                 .ok_or(Error::InvalidSignature {
                     reason: "the signature is not over a live nonce this key was issued at this address",
                 })?;

@@ -13,6 +13,7 @@ use crate::Error;
 use crate::app::AppState;
 use crate::extract::{ApiJson, ApiQuery, BearerToken};
 use crate::notify::Topic;
+use crate::secrets::TokenKey;
 use crate::store::{Action, new_id};
 use crate::token::{self, Claims, TRACK_TOKEN_LIFETIME_MS, TokenKind};
 
@@ -146,7 +147,7 @@ pub(crate) async fn verify(
         if challenge.answered_at.is_some() {
             let approved = challenge.approved == Some(true);
             let access_token = if approved {
-                Some(access_token(&token, now)?)
+                Some(access_token(&token, &state.token_key, now)?)
             } else {
                 None
             };
@@ -187,7 +188,7 @@ pub(crate) async fn verify(
 }
 
 /// The token the RP backend validates after an approval.
-fn access_token(token: &BearerToken, now: i64) -> Result<String, Error> {
+fn access_token(token: &BearerToken, key: &TokenKey, now: i64) -> Result<String, Error> {
     let exp_ms = now.saturating_add(TRACK_TOKEN_LIFETIME_MS);
     let claims = Claims {
         tid: token.claims.tid.clone(),
@@ -201,5 +202,5 @@ fn access_token(token: &BearerToken, now: i64) -> Result<String, Error> {
         exp_ms,
         jti: new_id(),
     };
-    token::issue(&claims, &token.tenant.token_secret)
+    token::issue(&claims, key)
 }

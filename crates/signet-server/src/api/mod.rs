@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use crate::Error;
 use crate::app::AppState;
 use crate::store::{Authenticator, Tenant};
+use crate::verifier;
 
 /// ISO-8601 text of Unix milliseconds.
 pub(crate) fn iso(ms: i64) -> String {
@@ -67,10 +68,9 @@ pub(crate) fn check_signature(
     message: &str,
     signature: &Signature,
 ) -> Result<(), Error> {
-    key.verify(message, signature)
-        .map_err(|_| Error::InvalidSignature {
-            reason: "the signature does not match this key and message",
-        })
+    verifier::verify(key, message.as_bytes(), signature).map_err(|_| Error::InvalidSignature {
+        reason: "the signature does not match this key and message",
+    })
 }
 
 /// The tenant's live authenticator of `key`: unknown or expired is `invalid_credential`.

@@ -101,7 +101,7 @@ pub(crate) async fn track(
         exp_ms,
         jti: new_id(),
     };
-    let token = token::issue(&claims, &tenant.token_secret)?;
+    let token = token::issue(&claims, &state.token_key)?;
     let enrolled = state
         .store
         .is_enrolled(&tenant.id, &action.user_id, now)

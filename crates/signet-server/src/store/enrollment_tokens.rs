@@ -1,0 +1,82 @@
+//! Enrollment tokens: a track token enrolls one key only. Each 3.1 records the token's `jti`
+//! with the key it enrolled, in the enrollment's transaction.
+
+use sqlx::{PgConnection, SqliteConnection};
+
+use super::NewAuthenticator;
+use super::rules::{TokenClaim, check_enrollment_scope, claim_token};
+use crate::Error;
+
+/// Claims a track token for a key, on a connection of either database.
+pub(super) trait ClaimToken {
+    /// Records which key the track token `new.token_id` enrolls, in the enrollment's
+    /// transaction: the first 3.1 with a token records its key, a retry with the same key goes
+    /// on (idempotent), another key is [`Error::EnrollmentTokenUsed`]. A first use of a token
+    /// without `add:authenticators` is [`Error::InvalidScope`] once the user has a live
+    /// authenticator. The caller serializes on the token and the user first.
+    fn claim_enrollment_token(
+        &mut self,
+        tenant_id: &str,
+        new: &NewAuthenticator,
+        now: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// The one body of [`ClaimToken`], for each database's connection type.
+macro_rules! claim_token_on {
+    ($connection:ty) => {
+        impl ClaimToken for $connection {
+            async fn claim_enrollment_token(
+                &mut self,
+                tenant_id: &str,
+                new: &NewAuthenticator,
+                now: i64,
+            ) -> Result<(), Error> {
+                // 1. The token's key: the first 3.1 with a token records it, a retry with the same
+                //    key goes on (idempotent), another key is refused.
+                sqlx::query("DELETE FROM enrollment_tokens WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *self)
+                    .await?;
+                let enrolled_key: Option<String> = sqlx::query_scalar(
+                    "SELECT public_key FROM enrollment_tokens WHERE tenant_id = $1 AND jti = $2",
+                )
+                .bind(tenant_id)
+                .bind(&new.token_id)
+                .fetch_optional(&mut *self)
+                .await?;
+                if claim_token(enrolled_key.as_deref(), &new.public_key)? == TokenClaim::Retry {
+                    return Ok(());
+                }
+                // 2. A first use of a token without the scope: only while the user has no live
+                //    authenticator (read in this transaction, so two such tokens cannot both pass).
+                if !new.scoped {
+                    let live: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
+             AND (expires_at IS NULL OR expires_at > $3)",
+                    )
+                    .bind(tenant_id)
+                    .bind(&new.user_id)
+                    .bind(now)
+                    .fetch_one(&mut *self)
+                    .await?;
+                    check_enrollment_scope(new.scoped, live)?;
+                }
+                sqlx::query(
+                    "INSERT INTO enrollment_tokens (tenant_id, jti, public_key, expires_at)
+         VALUES ($1, $2, $3, $4)",
+                )
+                .bind(tenant_id)
+                .bind(&new.token_id)
+                .bind(&new.public_key)
+                .bind(new.token_expires_at)
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+claim_token_on!(SqliteConnection);
+claim_token_on!(PgConnection);

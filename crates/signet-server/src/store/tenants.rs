@@ -1,0 +1,297 @@
+//! Tenants: their rows, and the in-memory cache every request authenticates through.
+
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLockReadGuard};
+use std::time::Duration;
+
+use sqlx::Connection as _;
+use sqlx::query::Query;
+
+use super::backend::KeyLock as _;
+use super::{Store, with_conn};
+use crate::Error;
+use crate::config::{TenantSettings, duration_ms};
+use crate::secrets::SecretKeyHash;
+
+/// A tenant: one relying party, with the hash of its secret key and its settings. The
+/// store never holds the secret key itself nor the key of the tenant's tokens (see
+/// `secrets`).
+#[derive(Clone)]
+pub struct Tenant {
+    /// The tenant id (device Basic auth, enrollment links).
+    pub id: String,
+    /// The hash of the secret key (RP backend Basic auth).
+    pub secret_key_hash: SecretKeyHash,
+    /// The tenant's settings.
+    pub settings: TenantSettings,
+}
+
+impl std::fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenant")
+            .field("id", &self.id)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: String,
+    secret_key_sha256: Vec<u8>,
+    number_matching: bool,
+    challenge_lifetime_ms: i64,
+    credential_lease_ms: Option<i64>,
+}
+
+impl TenantRow {
+    fn into_tenant(self) -> Result<Tenant, Error> {
+        let ms = |value: i64| Duration::from_millis(u64::try_from(value).unwrap_or(0));
+        let secret_key_hash =
+            SecretKeyHash::from_slice(&self.secret_key_sha256).ok_or_else(|| {
+                Error::Database(sqlx::Error::Protocol(
+                    "a tenant's secret key hash is not 32 bytes".to_owned(),
+                ))
+            })?;
+        Ok(Tenant {
+            id: self.id,
+            secret_key_hash,
+            settings: TenantSettings {
+                number_matching: self.number_matching,
+                challenge_lifetime: ms(self.challenge_lifetime_ms),
+                credential_lease: self.credential_lease_ms.map(ms),
+            },
+        })
+    }
+}
+
+/// The statement that creates `tenant`, or updates its secret key hash and settings when it
+/// exists (its `created_at` stays), for either database.
+fn upsert<'q, DB>(
+    tenant: &'q Tenant,
+    now: i64,
+) -> Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO tenants (id, secret_key_sha256, number_matching,
+             challenge_lifetime_ms, credential_lease_ms, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET secret_key_sha256 = excluded.secret_key_sha256,
+             number_matching = excluded.number_matching,
+             challenge_lifetime_ms = excluded.challenge_lifetime_ms,
+             credential_lease_ms = excluded.credential_lease_ms",
+    )
+    .bind(tenant.id.as_str())
+    .bind(tenant.secret_key_hash.as_bytes().as_slice())
+    .bind(tenant.settings.number_matching)
+    .bind(duration_ms(tenant.settings.challenge_lifetime))
+    .bind(tenant.settings.credential_lease.map(duration_ms))
+    .bind(now)
+}
+
+/// Tenants read through a [`Store`], by id and by the hash of their secret key.
+#[derive(Debug, Default)]
+pub(super) struct TenantCache {
+    by_id: HashMap<String, Tenant>,
+    id_by_secret: HashMap<SecretKeyHash, String>,
+}
+
+impl TenantCache {
+    fn insert(&mut self, tenant: &Tenant) {
+        self.id_by_secret
+            .insert(tenant.secret_key_hash, tenant.id.clone());
+        self.by_id.insert(tenant.id.clone(), tenant.clone());
+    }
+
+    fn forget(&mut self, id: &str) {
+        self.by_id.remove(id);
+        self.id_by_secret.retain(|_, tenant_id| tenant_id != id);
+    }
+
+    fn by_secret(&self, hash: &SecretKeyHash) -> Option<&Tenant> {
+        self.id_by_secret
+            .get(hash)
+            .and_then(|id| self.by_id.get(id))
+    }
+}
+
+impl Store {
+    fn cached_tenants(&self) -> RwLockReadGuard<'_, TenantCache> {
+        self.tenants.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cache_tenant(&self, tenant: Option<&Tenant>) {
+        if let Some(tenant) = tenant {
+            self.tenants
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(tenant);
+        }
+    }
+
+    /// The tenant with this id.
+    pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, Error> {
+        if let Some(tenant) = self.cached_tenants().by_id.get(id) {
+            return Ok(Some(tenant.clone()));
+        }
+        let row = with_conn!(self, reader, |conn| {
+            Ok(
+                sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?,
+            )
+        })?;
+        let tenant = row.map(TenantRow::into_tenant).transpose()?;
+        self.cache_tenant(tenant.as_ref());
+        Ok(tenant)
+    }
+
+    /// The tenant with this secret key: found by the key's hash (the hash of a random key
+    /// tells a timing observer nothing about the key), then the hashes compared in constant
+    /// time.
+    pub async fn tenant_by_secret(&self, secret_key: &str) -> Result<Option<Tenant>, Error> {
+        let hash = SecretKeyHash::of(secret_key);
+        let cached = self.cached_tenants().by_secret(&hash).cloned();
+        let tenant = if let Some(tenant) = cached {
+            Some(tenant)
+        } else {
+            let row = with_conn!(self, reader, |conn| {
+                Ok(sqlx::query_as::<_, TenantRow>(
+                    "SELECT * FROM tenants WHERE secret_key_sha256 = $1",
+                )
+                .bind(hash.as_bytes().as_slice())
+                .fetch_optional(&mut *conn)
+                .await?)
+            })?;
+            let tenant = row.map(TenantRow::into_tenant).transpose()?;
+            self.cache_tenant(tenant.as_ref());
+            tenant
+        };
+        Ok(tenant.filter(|tenant| tenant.secret_key_hash.matches(&hash)))
+    }
+
+    /// The oldest tenant, if any.
+    pub async fn first_tenant(&self) -> Result<Option<Tenant>, Error> {
+        let row = with_conn!(self, writer, |conn| {
+            Ok(sqlx::query_as::<_, TenantRow>(
+                "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
+            )
+            .fetch_optional(&mut *conn)
+            .await?)
+        })?;
+        row.map(TenantRow::into_tenant).transpose()
+    }
+
+    /// The tenant a server starts with, in one transaction that servers starting at once on
+    /// one database take in turn: the tenant `id` (or, without one, the oldest tenant) with
+    /// `candidate`'s settings (and its secret key hash when `replace_secret`), or, when there
+    /// is none, `candidate` itself, created. Returns the stored tenant and whether this call
+    /// created it.
+    pub async fn bootstrap_tenant(
+        &self,
+        id: Option<&str>,
+        candidate: &Tenant,
+        replace_secret: bool,
+        now: i64,
+    ) -> Result<(Tenant, bool), Error> {
+        let result = with_conn!(self, writer, |conn| {
+            let mut tx = conn.begin().await?;
+            tx.lock_key("tenants/bootstrap").await?;
+            let existing = match id {
+                Some(id) => {
+                    sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => {
+                    sqlx::query_as::<_, TenantRow>(
+                        "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
+                    )
+                    .fetch_optional(&mut *tx)
+                    .await?
+                }
+            };
+            let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
+                Some(stored) => {
+                    let tenant = Tenant {
+                        secret_key_hash: if replace_secret {
+                            candidate.secret_key_hash
+                        } else {
+                            stored.secret_key_hash
+                        },
+                        settings: candidate.settings,
+                        id: stored.id,
+                    };
+                    (tenant, false)
+                }
+                None => (candidate.clone(), true),
+            };
+            upsert(&tenant, now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok((tenant, created))
+        });
+        if let Ok((tenant, _)) = &result {
+            self.forget_tenant(&tenant.id);
+        }
+        result
+    }
+
+    fn forget_tenant(&self, id: &str) {
+        self.tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .forget(id);
+    }
+
+    /// Creates the tenant, or updates its secret key (hash) and settings when it exists.
+    pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
+        let result = with_conn!(self, writer, |conn| {
+            upsert(tenant, now).execute(&mut *conn).await?;
+            Ok(())
+        });
+        // The stored row is what counts: the next read loads it again.
+        self.forget_tenant(&tenant.id);
+        result
+    }
+}
+
+/// The second half of migration 0005 (SQLite has no SHA-256 of its own): replaces every
+/// secret key still stored in plain text (a `TEXT` value, from a database made before it)
+/// by its hash (a 32-byte `BLOB`), in one transaction. When it replaced any, `VACUUM` then
+/// rewrites the file and the checkpoint empties the WAL, so no copy of a plain key is left
+/// in free pages. It runs at every open, before the store serves, so a crash in between
+/// only delays it to the next start.
+pub(super) async fn hash_plain_secret_keys(db: &sqlx::SqlitePool) -> Result<(), Error> {
+    let plain: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, secret_key_sha256 FROM tenants WHERE typeof(secret_key_sha256) = 'text'",
+    )
+    .fetch_all(db)
+    .await?;
+    if plain.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for (id, secret_key) in plain {
+        let secret_key = zeroize::Zeroizing::new(secret_key);
+        sqlx::query("UPDATE tenants SET secret_key_sha256 = $1 WHERE id = $2")
+            .bind(SecretKeyHash::of(&secret_key).as_bytes().as_slice())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    sqlx::query("VACUUM").execute(db).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(db)
+        .await?;
+    Ok(())
+}
