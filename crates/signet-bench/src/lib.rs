@@ -13,6 +13,7 @@
 //!   size sampled (`signet-bench flood`).
 //! - [`scenarios`]: the measurements; [`app`]: the app's own figures (part 6);
 //!   [`report`]: the table; [`stats`]: percentiles.
+//! - [`wakeups`]: wake-up delivery to a Web Push receiver (`signet-bench wake-ups`).
 //!
 //! The binary `signet-bench` runs every scenario: `--smoke` with tiny counts (CI), or in
 //! full. `docs/benchmarks.md` has the figures and how to reproduce them.
@@ -26,5 +27,6 @@ pub mod flood;
 pub mod report;
 pub mod scenarios;
 pub mod stats;
+pub mod wakeups;
 
 pub use error::Error;

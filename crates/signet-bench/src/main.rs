@@ -81,6 +81,11 @@ enum Command {
         #[arg(long, value_name = "SECONDS")]
         retention_seconds: Option<u64>,
     },
+    /// Wake-up delivery (docs/protocol.md 8.6) to a Web Push receiver on loopback: challenge
+    /// created → wake-up received, wake-ups per second to one provider, and challenge-push
+    /// with and without delivery. `--smoke` for tiny counts.
+    #[command(name = "wake-ups")]
+    WakeUps,
 }
 
 fn load_average() -> String {
@@ -218,6 +223,45 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `signet-bench flows`: the throughput half of part 4 alone, printed on one line.
+async fn flows(seconds: u64, workers: usize) -> anyhow::Result<()> {
+    let sizes = Sizes {
+        flow_workers: workers,
+        flow_window: std::time::Duration::from_secs(seconds),
+        ..Sizes::full()
+    };
+    let before = load_average();
+    let (flows, failed, window, latency, _, cores) = scenarios::throughput(&sizes).await?;
+    #[allow(clippy::cast_precision_loss)]
+    let per_second = flows as f64 / window.as_secs_f64().max(f64::EPSILON);
+    #[allow(clippy::cast_precision_loss)]
+    let cpu_per_flow = cores.map_or_else(
+        || "n/a".to_owned(),
+        |cores| {
+            format!(
+                "{:.2} ms",
+                cores * window.as_secs_f64() * 1000.0 / (flows.max(1) as f64)
+            )
+        },
+    );
+    println!(
+        "{per_second:.0} flows/s ({flows} in {:.1} s, {failed} failed; each {}); server \
+         {} cores, {cpu_per_flow} CPU per flow; load {before} → {}",
+        window.as_secs_f64(),
+        signet_bench::stats::Summary::of(&latency).map_or_else(
+            || "n/a".to_owned(),
+            |s| format!(
+                "p50 {} · p99 {}",
+                signet_bench::stats::ms(s.p50),
+                signet_bench::stats::ms(s.p99)
+            )
+        ),
+        cores.map_or_else(|| "n/a".to_owned(), |cores| format!("{cores:.2}")),
+        load_average(),
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -239,43 +283,7 @@ async fn main() -> anyhow::Result<()> {
             );
             return Ok(());
         }
-        Some(Command::Flows { seconds, workers }) => {
-            let sizes = Sizes {
-                flow_workers: *workers,
-                flow_window: std::time::Duration::from_secs(*seconds),
-                ..Sizes::full()
-            };
-            let before = load_average();
-            let (flows, failed, window, latency, _, cores) = scenarios::throughput(&sizes).await?;
-            #[allow(clippy::cast_precision_loss)]
-            let per_second = flows as f64 / window.as_secs_f64().max(f64::EPSILON);
-            #[allow(clippy::cast_precision_loss)]
-            let cpu_per_flow = cores.map_or_else(
-                || "n/a".to_owned(),
-                |cores| {
-                    format!(
-                        "{:.2} ms",
-                        cores * window.as_secs_f64() * 1000.0 / (flows.max(1) as f64)
-                    )
-                },
-            );
-            println!(
-                "{per_second:.0} flows/s ({flows} in {:.1} s, {failed} failed; each {}); server \
-                 {} cores, {cpu_per_flow} CPU per flow; load {before} → {}",
-                window.as_secs_f64(),
-                signet_bench::stats::Summary::of(&latency).map_or_else(
-                    || "n/a".to_owned(),
-                    |s| format!(
-                        "p50 {} · p99 {}",
-                        signet_bench::stats::ms(s.p50),
-                        signet_bench::stats::ms(s.p99)
-                    )
-                ),
-                cores.map_or_else(|| "n/a".to_owned(), |cores| format!("{cores:.2}")),
-                load_average(),
-            );
-            return Ok(());
-        }
+        Some(Command::Flows { seconds, workers }) => return flows(*seconds, *workers).await,
         Some(Command::Flood {
             server,
             seconds,
@@ -302,6 +310,22 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             let failed = samples.last().map_or(0, |sample| sample.failed);
             anyhow::ensure!(failed == 0, "{failed} track calls failed (not 429)");
+            return Ok(());
+        }
+        Some(Command::WakeUps) => {
+            let sizes = if args.smoke {
+                signet_bench::wakeups::WakeUpSizes::smoke()
+            } else {
+                signet_bench::wakeups::WakeUpSizes::full()
+            };
+            let figures = signet_bench::wakeups::run(sizes).await?;
+            println!(
+                "Wake-ups, run {}, machine: {}, load {}\n\n{}",
+                shell_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+                machine(),
+                load_average(),
+                figures.text()
+            );
             return Ok(());
         }
         None => {}

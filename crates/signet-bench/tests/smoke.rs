@@ -24,3 +24,21 @@ fn the_smoke_run_measures_every_part_and_prints_its_table() {
     }
     assert!(stdout.contains("mode smoke"), "{stdout}");
 }
+
+#[test]
+fn the_wake_up_smoke_run_delivers_to_its_receiver_and_prints_its_figures() {
+    let output = Command::new(env!("CARGO_BIN_EXE_signet-bench"))
+        .args(["--smoke", "wake-ups"])
+        .output()
+        .expect("signet-bench starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "signet-bench --smoke wake-ups failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("Web Push receiver has the wake-up"),
+        "{stdout}"
+    );
+}

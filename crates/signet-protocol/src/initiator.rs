@@ -42,6 +42,37 @@ pub struct DeliveryResult {
     pub error_code: Option<String>,
 }
 
+/// The `errorCode` of a [`DeliveryResult`] (docs/protocol.md 8.6): why an authenticator's
+/// wake-up was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeliveryErrorCode {
+    /// The authenticator has no push token, and no webhook is set.
+    NoPushToken,
+    /// The channel its token needs (APNs, FCM, Web Push) is not configured on the server.
+    ChannelNotConfigured,
+    /// The provider says the token is gone; the server forgot it.
+    TokenInvalid,
+    /// The provider refused it, or did not accept it before the answer's deadline.
+    DeliveryFailed,
+    /// The webhook refused it (non-2xx), or did not accept it before the answer's deadline.
+    WebhookFailed,
+}
+
+impl DeliveryErrorCode {
+    /// The wire text, e.g. `"NO_PUSH_TOKEN"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoPushToken => "NO_PUSH_TOKEN",
+            Self::ChannelNotConfigured => "CHANNEL_NOT_CONFIGURED",
+            Self::TokenInvalid => "TOKEN_INVALID",
+            Self::DeliveryFailed => "DELIVERY_FAILED",
+            Self::WebhookFailed => "WEBHOOK_FAILED",
+        }
+    }
+}
+
 /// Body of `POST /client/verify/push`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

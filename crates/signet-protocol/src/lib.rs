@@ -9,6 +9,7 @@
 //!   7 ([`errors`]) and 8 ([`webhook`]), named as the protocol names them. Every type uses
 //!   camelCase field names, accepts an optional field absent or `null`, omits it when `None`,
 //!   and ignores unknown fields.
+//! - [`push_token`]: the forms of a `pushToken` (8.6), checked by [`PushToken::parse`].
 //! - [`clock`]: the one [`Clock`] both sides ask for "now" ([`SystemClock`]; with the
 //!   `testable` feature, `ManualClock` for tests).
 
@@ -21,6 +22,7 @@ pub mod errors;
 pub mod initiator;
 pub mod key;
 pub mod link;
+pub mod push_token;
 mod redact;
 pub mod server;
 pub mod signature;
@@ -35,6 +37,7 @@ pub use errors::{ErrorBody, ErrorCode};
 pub use initiator::*;
 pub use key::PublicKey;
 pub use link::EnrollmentLink;
+pub use push_token::{PushToken, PushTokenError, PushTokenKind, WebPushSubscription};
 pub use server::*;
 pub use signature::{Signature, sign, sign_bytes};
 pub use webhook::*;

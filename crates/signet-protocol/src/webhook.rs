@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::redact::redacted_option;
+
 /// The `type` of the event sent when a push challenge is created.
 pub const PUSH_CREATED: &str = "push.created";
 
@@ -30,7 +32,7 @@ pub struct WebhookEvent {
 }
 
 /// The `data` of a `push.created` event. It carries no login details beyond these ids.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushCreatedData {
     /// The challenge.
@@ -47,4 +49,30 @@ pub struct PushCreatedData {
     /// The initiator's IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
+    /// The authenticator to wake (8.6; one event per addressed authenticator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_authenticator_id: Option<String>,
+    /// Its `devicePlatform` (8.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_platform: Option<String>,
+    /// Its `pushToken` (8.6), for the receiver to send the wake-up itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_token: Option<String>,
+}
+
+// The push token is a device's credential: never in logs.
+impl std::fmt::Debug for PushCreatedData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushCreatedData")
+            .field("challenge_id", &self.challenge_id)
+            .field("user_id", &self.user_id)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("action_code", &self.action_code)
+            .field("user_agent", &self.user_agent)
+            .field("ip_address", &self.ip_address)
+            .field("user_authenticator_id", &self.user_authenticator_id)
+            .field("device_platform", &self.device_platform)
+            .field("push_token", &redacted_option(self.push_token.as_ref()))
+            .finish()
+    }
 }

@@ -20,6 +20,7 @@ use crate::api::{device, initiator, server};
 use crate::config::RateLimits;
 use crate::extract::BODY_LIMIT;
 use crate::notify::Notifier;
+use crate::push::delivery::Delivery;
 use crate::secrets::TokenKey;
 use crate::store::Store;
 use crate::throttle::AddressThrottle;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub(crate) nonce_throttle: Arc<AddressThrottle>,
     /// The key the tenants' token keys derive from (never in the database).
     pub(crate) token_key: Arc<TokenKey>,
+    /// Wake-ups on challenge creation (8.6).
+    pub(crate) delivery: Delivery,
 }
 
 impl AppState {

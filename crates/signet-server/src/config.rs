@@ -8,6 +8,7 @@ use std::time::Duration;
 use signet_protocol::clock::{Clock, SystemClock};
 
 use crate::connections::ConnectionLimits;
+use crate::push::DeliveryConfig;
 use crate::secrets::TokenKey;
 
 /// Everything a server needs to start. `Config::default()` is a server with a temporary
@@ -43,6 +44,8 @@ pub struct Config {
     pub retention: Duration,
     /// How often expired rows are purged (in the background, in small batches).
     pub purge_interval: Duration,
+    /// How wake-ups are delivered (docs/protocol.md 8.6); by default none are sent.
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             connection_limits: ConnectionLimits::default(),
             retention: Duration::from_secs(30 * 24 * 3600),
             purge_interval: Duration::from_secs(60),
+            delivery: DeliveryConfig::default(),
         }
     }
 }

@@ -93,6 +93,12 @@ pub enum Error {
     /// The database schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The wake-up delivery is set up wrong (an insecure URL, an unreadable key).
+    #[error("push delivery configuration: {reason}")]
+    DeliveryConfig {
+        /// What is wrong; never a secret.
+        reason: &'static str,
+    },
     /// A file or socket operation failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -103,6 +109,15 @@ pub enum Error {
         /// What was wrong, for people.
         reason: String,
     },
+    /// A wake-up channel's setting (APNs, FCM, push gateway) is missing or wrong; found at
+    /// start. The problem never quotes a key or a secret.
+    #[error("--{setting}: {problem}")]
+    PushConfig {
+        /// The flag at fault, without its dashes.
+        setting: &'static str,
+        /// What is wrong with it, for people.
+        problem: String,
+    },
 }
 
 impl Error {
@@ -110,6 +125,14 @@ impl Error {
     pub(crate) fn invalid_request(description: impl Into<String>) -> Self {
         Self::InvalidRequest {
             description: description.into(),
+        }
+    }
+
+    /// A wake-up channel's setting error.
+    pub(crate) fn push_config(setting: &'static str, problem: impl Into<String>) -> Self {
+        Self::PushConfig {
+            setting,
+            problem: problem.into(),
         }
     }
 
@@ -129,9 +152,12 @@ impl Error {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Database(_) if self.is_storage_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::TokenKey { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Io(_)
+            | Self::DeliveryConfig { .. }
+            | Self::PushConfig { .. }
+            | Self::TokenKey { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -151,7 +177,12 @@ impl Error {
             | Self::NotFound { .. }
             | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Database(_) | Self::Migrate(_) | Self::Io(_) | Self::TokenKey { .. } => {
+            Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Io(_)
+            | Self::DeliveryConfig { .. }
+            | Self::PushConfig { .. }
+            | Self::TokenKey { .. } => {
                 return None;
             }
         })

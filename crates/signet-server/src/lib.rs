@@ -43,6 +43,8 @@
 //! - `notify`: in-process wake-ups for long-poll.
 //! - `token`: HS256 track and access tokens; `secrets`: the secret key hashes and the token key.
 //! - [`verifier`]: the check of every device signature (ring).
+//! - [`push`]: wake-ups on challenge creation (webhook, Web Push, and the channels APNs, FCM
+//!   and a push gateway plug in as [`push::wake::Channel`]s).
 
 mod api;
 mod app;
@@ -305,6 +307,13 @@ pub async fn spawn_with_routes(
             config.rate_limits.nonces_per_address_per_second,
         )),
         token_key: Arc::new(token_key),
+        delivery: push::delivery::Delivery::new(
+            config.delivery.clone(),
+            store.clone(),
+            Arc::clone(&config.clock),
+            shutting_down.clone(),
+            base_url.clone(),
+        ),
     };
     let info = ServerInfo {
         addr,

@@ -4,12 +4,17 @@
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
 use clap::builder::FalseyValueParser;
 use signet_demo::{DemoConfig, RateLimit};
+use signet_protocol::clock::{Clock, SystemClock};
+use signet_server::push::{
+    self, DeliveryConfig, WebPush, Webhook, platform::PlatformArgs, web_push,
+};
 use signet_server::{
     Config, ConnectionLimits, RateLimits, ServerInfo, TenantSeed, TenantSettings, TokenKey,
 };
@@ -114,16 +119,29 @@ struct Args {
         default_value_t = 512
     )]
     max_connections_per_address: usize,
+    /// APNs, FCM and the push gateway (docs/protocol.md 8.6).
+    #[command(flatten)]
+    platforms: PlatformArgs,
     /// The relying-party demo page.
     #[command(flatten)]
     demo: DemoArgs,
+    /// Wake-ups (docs/protocol.md 8.6).
+    #[command(flatten)]
+    delivery: DeliveryArgs,
 }
 
 impl Args {
     /// The server's configuration from the command line (`secret_key` read already, from
-    /// the flag or its file; `token_key` parsed already).
-    fn config(&self, secret_key: Option<String>, token_key: Option<TokenKey>) -> Config {
+    /// the flag or its file; `token_key` parsed already; `delivery` built from
+    /// [`DeliveryArgs`]).
+    fn config(
+        &self,
+        secret_key: Option<String>,
+        token_key: Option<TokenKey>,
+        delivery: DeliveryConfig,
+    ) -> Config {
         Config {
+            delivery,
             db: Some(self.db.clone()),
             token_key,
             token_key_file: self.token_key_file.clone(),
@@ -174,18 +192,21 @@ async fn main() -> anyhow::Result<()> {
         .log_internal_errors(false)
         .init();
     let args = Args::parse();
+    if args.platforms.gateway.gateway {
+        return run_gateway(&args).await;
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let platform_channels = args
+        .platforms
+        .channels(&clock)
+        .context("cannot set up APNs/FCM wake-ups")?;
     let secret_key = match (&args.secret_key, &args.secret_key_file) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(file)) => Some(read_secret_key(file)?),
         (None, None) => None,
     };
     let key_given = secret_key.is_some();
-    let token_key = args
-        .token_key
-        .as_deref()
-        .map(TokenKey::from_hex)
-        .transpose()
-        .context("the token key given by SIGNET_TOKEN_KEY or --token-key")?;
+    let token_key = token_key(&args)?;
     // 1. The demo hands out enrollment links for any user: never on an open port by accident.
     if args.demo.demo && !args.demo.demo_public && !args.listen.ip().to_canonical().is_loopback() {
         anyhow::bail!(
@@ -203,7 +224,14 @@ async fn main() -> anyhow::Result<()> {
             window: Duration::from_secs(60),
         },
     });
-    let config = args.config(secret_key, token_key);
+    let mut delivery = args
+        .delivery
+        .config()
+        .context("cannot set up wake-up delivery")?;
+    delivery.channels.apns = platform_channels.apns;
+    delivery.channels.fcm = platform_channels.fcm;
+    tracing::info!(channels = ?delivery.channels, "wake-up channels");
+    let config = args.config(secret_key, token_key, delivery);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -238,13 +266,7 @@ async fn main() -> anyhow::Result<()> {
     // The whole secret key is shown once, when this start made it; a key given is shown by
     // its first characters (enough to tell keys apart); otherwise the server does not know
     // it (the database keeps only its hash). A failing stdout does not stop the server.
-    let key_shown = if server.tenant_created && !key_given {
-        server.secret_key.clone()
-    } else if key_given {
-        key_prefix(&server.secret_key)
-    } else {
-        "(stored only as a hash; shown in full only when created)".to_owned()
-    };
+    let key_shown = key_shown(&server.secret_key, server.tenant_created, key_given);
     let _ = writeln!(
         std::io::stdout(),
         "signet-server is running{}\n  base URL:   {}\n  tenant id:  {}\n  secret key: {}\n  database:   {}\n  demo page:  {}\nPress Ctrl-C to stop.",
@@ -265,6 +287,49 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `signet-server --gateway`: a push gateway, no database and no API.
+async fn run_gateway(args: &Args) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let config = args
+        .platforms
+        .gateway_config(&clock)
+        .context("cannot start the push gateway")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let gateway = push::gateway::spawn_gateway(listener, config)?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "signet-server is running as a push gateway\n  wake-ups:   {}\nPress Ctrl-C to stop.",
+        listener_url(gateway.addr, push::gateway::WAKE_UP_PATH),
+    );
+    let _ = std::io::stdout().flush();
+    stop_signal().await?;
+    gateway.shutdown().await?;
+    Ok(())
+}
+
+/// The token key given in `SIGNET_TOKEN_KEY` (or `--token-key`), parsed.
+fn token_key(args: &Args) -> anyhow::Result<Option<TokenKey>> {
+    args.token_key
+        .as_deref()
+        .map(TokenKey::from_hex)
+        .transpose()
+        .context("the token key given by SIGNET_TOKEN_KEY or --token-key")
+}
+
+/// The secret key as printed: whole when this start made it, its first characters when it
+/// was given, else a note (the database keeps only its hash).
+fn key_shown(key: &str, created: bool, given: bool) -> String {
+    if created && !given {
+        key.to_owned()
+    } else if given {
+        key_prefix(key)
+    } else {
+        "(stored only as a hash; shown in full only when created)".to_owned()
+    }
+}
+
 /// The first characters of a secret key, then an ellipsis.
 fn key_prefix(key: &str) -> String {
     let shown: String = key.chars().take((key.chars().count() / 4).min(7)).collect();
@@ -282,6 +347,79 @@ fn read_secret_key(file: &std::path::Path) -> anyhow::Result<String> {
         file.display()
     );
     Ok(key)
+}
+
+/// The wake-up options (docs/protocol.md 8.6). Secrets come from files or the environment,
+/// never from the command line.
+#[derive(Debug, clap::Args)]
+struct DeliveryArgs {
+    /// POST a signed `push.created` event (docs/protocol.md 8.5) here for every wake-up, for
+    /// the receiver to send it; https:// (http:// only on loopback). Its secret comes from
+    /// --webhook-secret-file or the variable `SIGNET_WEBHOOK_SECRET`.
+    #[arg(long, env = "SIGNET_WEBHOOK_URL")]
+    webhook_url: Option<Url>,
+    /// A file holding the webhook's secret (surrounding whitespace ignored).
+    #[arg(long, env = "SIGNET_WEBHOOK_SECRET_FILE", requires = "webhook_url")]
+    webhook_secret_file: Option<PathBuf>,
+    /// Send Web Push wake-ups, signed with this VAPID key: a PEM P-256 private key (PKCS#8
+    /// or SEC1), e.g. from `openssl ecparam -name prime256v1 -genkey -noout`.
+    #[arg(long, env = "SIGNET_VAPID_KEY_FILE", requires = "vapid_subject")]
+    vapid_key_file: Option<PathBuf>,
+    /// The VAPID subject push services may contact: `mailto:you@example.org` or an https:// URL.
+    #[arg(long, env = "SIGNET_VAPID_SUBJECT", requires = "vapid_key_file")]
+    vapid_subject: Option<String>,
+    /// Longest the challenge-push answer waits for delivery outcomes, in milliseconds
+    /// (delivery goes on in the background after it).
+    #[arg(long, env = "SIGNET_DELIVERY_DEADLINE_MS", default_value_t = 2000)]
+    delivery_deadline_ms: u64,
+}
+
+/// The variable that may hold the webhook's secret.
+const WEBHOOK_SECRET_VARIABLE: &str = "SIGNET_WEBHOOK_SECRET";
+
+impl DeliveryArgs {
+    /// The delivery configuration: the webhook and the Web Push channel, if asked for.
+    fn config(&self) -> anyhow::Result<DeliveryConfig> {
+        let mut config = DeliveryConfig {
+            deadline: Duration::from_millis(self.delivery_deadline_ms),
+            ..DeliveryConfig::default()
+        };
+        if let Some(url) = &self.webhook_url {
+            let secret = match &self.webhook_secret_file {
+                Some(file) => zeroize::Zeroizing::new(
+                    std::fs::read_to_string(file)
+                        .with_context(|| {
+                            format!("cannot read the webhook secret file {}", file.display())
+                        })?
+                        .trim()
+                        .as_bytes()
+                        .to_vec(),
+                ),
+                None => zeroize::Zeroizing::new(
+                    std::env::var(WEBHOOK_SECRET_VARIABLE)
+                        .map(|secret| secret.trim().as_bytes().to_vec())
+                        .map_err(|_| {
+                            anyhow::anyhow!(
+                                "--webhook-url needs a secret: --webhook-secret-file or \
+                                 {WEBHOOK_SECRET_VARIABLE}"
+                            )
+                        })?,
+                ),
+            };
+            config.webhook = Some(Arc::new(Webhook::new(url.clone(), secret)?));
+        }
+        if let (Some(file), Some(subject)) = (&self.vapid_key_file, &self.vapid_subject) {
+            let key = web_push::read_vapid_key(file)
+                .with_context(|| format!("VAPID key file {}", file.display()))?;
+            let channel = WebPush::new(&key, subject, Arc::new(signet_protocol::SystemClock))?;
+            tracing::info!(
+                public_key = channel.public_key(),
+                "Web Push on (the VAPID public key is the applicationServerKey devices subscribe with)"
+            );
+            config.channels.web_push = Some(Arc::new(channel));
+        }
+        Ok(config)
+    }
 }
 
 /// The demo's options.

@@ -3,7 +3,7 @@
 //! Nothing re-reads the database on a timer.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::watch;
 
@@ -20,6 +20,30 @@ pub enum Topic {
 #[derive(Debug, Default)]
 pub struct Notifier {
     topics: Mutex<HashMap<Topic, watch::Sender<u64>>>,
+    /// Authenticators with a long-poll open (3.4 with `wait`), and how many each.
+    listening: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// An open long-poll of one authenticator, counted while this lives.
+#[derive(Debug)]
+pub struct Listening {
+    authenticator_id: String,
+    listening: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let mut listening = self
+            .listening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = listening.get_mut(&self.authenticator_id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                listening.remove(&self.authenticator_id);
+            }
+        }
+    }
 }
 
 impl Notifier {
@@ -41,6 +65,28 @@ impl Notifier {
     pub fn waiting(&self) -> usize {
         let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         topics.values().map(watch::Sender::receiver_count).sum()
+    }
+
+    /// Marks that `authenticator_id` holds a long-poll open until the guard is dropped: a
+    /// challenge created meanwhile reaches it without a wake-up (docs/protocol.md 8.6).
+    pub fn listen(&self, authenticator_id: &str) -> Listening {
+        let mut listening = self
+            .listening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *listening.entry(authenticator_id.to_owned()).or_default() += 1;
+        Listening {
+            authenticator_id: authenticator_id.to_owned(),
+            listening: Arc::clone(&self.listening),
+        }
+    }
+
+    /// Whether `authenticator_id` holds a long-poll open right now.
+    pub fn is_listening(&self, authenticator_id: &str) -> bool {
+        self.listening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(authenticator_id)
     }
 
     /// Wakes every waiter of `topic`.

@@ -752,6 +752,26 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Forgets an authenticator's push token after its provider said it is gone
+    /// (docs/protocol.md 8.6), unless the device has registered another one meanwhile.
+    /// Returns whether it was forgotten.
+    pub async fn forget_push_token(
+        &self,
+        authenticator_id: &str,
+        push_token: &str,
+    ) -> Result<bool, Error> {
+        let mut db = self.writer.acquire().await?;
+        let result = sqlx::query(
+            "UPDATE authenticators SET push_token = NULL WHERE id = ? AND push_token = ?",
+        )
+        .bind(authenticator_id)
+        .bind(push_token)
+        .execute(&mut db.conn)
+        .await;
+        let result = db.settle(result)?;
+        Ok(result.rows_affected() == 1)
+    }
+
     /// 3.6b: records a verified update; a new push token replaces the stored one, and
     /// `renew_until` sets a new lease end.
     pub async fn update_authenticator(

@@ -1,6 +1,8 @@
-//! Per-address rate limits: a token bucket per client address, in memory.
+//! Rate limits: a token bucket per client address (or per any other key, e.g. a server a
+//! push gateway trusts), in memory.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -9,11 +11,14 @@ use std::time::Instant;
 const PRUNE_ABOVE: usize = 16_384;
 
 /// A token bucket per address: `per_second` tokens a second, up to twice that saved up.
+pub(crate) type AddressThrottle = KeyedThrottle<IpAddr>;
+
+/// A token bucket per key: `per_second` tokens a second, up to twice that saved up.
 #[derive(Debug)]
-pub(crate) struct AddressThrottle {
+pub(crate) struct KeyedThrottle<K> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -22,8 +27,8 @@ struct Bucket {
     at: Instant,
 }
 
-impl AddressThrottle {
-    /// `per_second` requests a second per address, with bursts of twice that.
+impl<K: Hash + Eq> KeyedThrottle<K> {
+    /// `per_second` requests a second per key, with bursts of twice that.
     pub(crate) fn new(per_second: u32) -> Self {
         let per_second = f64::from(per_second.max(1));
         Self {
@@ -33,8 +38,8 @@ impl AddressThrottle {
         }
     }
 
-    /// Takes a token for `address`; `false` when its bucket is empty.
-    pub(crate) fn allow(&self, address: IpAddr) -> bool {
+    /// Takes a token for `address` (the key); `false` when its bucket is empty.
+    pub(crate) fn allow(&self, address: K) -> bool {
         let now = Instant::now();
         let mut buckets = self
             .buckets

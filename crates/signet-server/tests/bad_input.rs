@@ -385,3 +385,116 @@ async fn a_bad_update_action_state_is_an_invalid_request() {
     .error(400, "invalid_request");
     assert_eq!(h.action("hal", &key).await["state"], "CHALLENGE_REQUIRED");
 }
+
+#[tokio::test]
+async fn a_push_token_in_no_form_of_8_6_is_an_invalid_request_and_enrolls_nothing() {
+    let h = Harness::start().await;
+    let sub = |json: Value| {
+        format!(
+            "webpush:{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+        )
+    };
+    let point =
+        "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU";
+    let auth = "AAAAAAAAAAAAAAAAAAAAAA";
+    let cases = [
+        ("ios", "not-hex".to_owned(), "APNs device token"),
+        ("android", "short".to_owned(), "FCM registration token"),
+        ("linux", "a1".repeat(32), "must be a Web Push subscription"),
+        ("linux", "webpush:%%%".to_owned(), "base64url"),
+        (
+            "linux",
+            sub(
+                json!({"endpoint": "http://push.example.net/p", "keys": {"p256dh": point, "auth": auth}}),
+            ),
+            "https://",
+        ),
+        (
+            "android",
+            sub(
+                json!({"endpoint": "https://push.example.net/p", "keys": {"p256dh": "BAAA", "auth": auth}}),
+            ),
+            "p256dh",
+        ),
+        (
+            "linux",
+            sub(
+                json!({"endpoint": "https://push.example.net/p", "keys": {"p256dh": point, "auth": "AAAA"}}),
+            ),
+            "auth",
+        ),
+    ];
+    for (platform, push_token, says) in cases {
+        let device = Device::new(&h.server.tenant_id);
+        let token = h.enroll_token("zoe").await;
+        let refused = h
+            .call(
+                Method::POST,
+                "/client/user-authenticators/push",
+                Some(&format!("Bearer {token}")),
+                Some(json!({
+                    "publicKey": device.pk(),
+                    "devicePlatform": platform,
+                    "pushToken": push_token,
+                })),
+            )
+            .await;
+        refused.error(400, "invalid_request");
+        let description = refused.body["errorDescription"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(description.contains(says), "{platform}: {description}");
+        assert!(
+            !description.contains(&push_token),
+            "the error repeats the token"
+        );
+    }
+    let user = h
+        .call(Method::GET, "/users/zoe", Some(&h.secret_auth()), None)
+        .await
+        .ok();
+    assert_eq!(user["isEnrolled"], false);
+}
+
+#[tokio::test]
+async fn a_credential_update_with_a_malformed_push_token_is_refused_and_keeps_the_old_one() {
+    let h = Harness::start().await;
+    let device = h.enrolled_device("una").await;
+    let nonce = h
+        .call(
+            Method::POST,
+            &format!(
+                "/client/user-authenticators/push/sign?publicKey={}",
+                device.public_key.to_query()
+            ),
+            Some(&device.basic()),
+            None,
+        )
+        .await
+        .ok();
+    let message = nonce["message"].as_str().unwrap_or_default().to_owned();
+    // An APNs-looking token on a linux device: not one of its forms.
+    let refused = h
+        .call(
+            Method::PATCH,
+            "/client/user-authenticators/push",
+            Some(&device.basic()),
+            Some(json!({
+                "challengeId": nonce["challengeId"],
+                "publicKey": device.pk(),
+                "signature": device.sign(&message),
+                "pushToken": "a1".repeat(32),
+            })),
+        )
+        .await;
+    refused.error(400, "invalid_request");
+    let stored = h
+        .server
+        .store()
+        .authenticators_of_user(&h.server.tenant_id, "una")
+        .await
+        .expect("read");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].push_token, None);
+}

@@ -294,3 +294,123 @@ async fn a_token_key_that_is_not_64_hex_digits_stops_the_start_with_a_clear_erro
     assert!(!said.contains("not-a-key"), "{said}");
     assert!(!db.exists(), "it stopped before it touched anything");
 }
+
+#[tokio::test]
+async fn a_webhook_secret_from_a_file_is_trimmed_and_signs_the_push_created_events() {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("webhook-secret");
+    std::fs::write(&file, "  hook-secret-0123\n").expect("secret file");
+    std::fs::write(dir.path().join("key"), "sk_webhook_test_0123456789\n").expect("key file");
+    // A receiver that keeps what it gets.
+    let (sender, mut received) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<u8>)>();
+    let hook_routes = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+                let signature = headers
+                    .get("x-signature-v2")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = sender.send((signature, body.to_vec()));
+                axum::http::StatusCode::NO_CONTENT
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let hook = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, hook_routes).await });
+    let server = Binary::start(
+        &dir.path().join("signet.db"),
+        &[
+            "--tenant-id",
+            "t",
+            "--secret-key-file",
+            &dir.path().join("key").display().to_string(),
+            "--webhook-url",
+            &hook,
+            "--webhook-secret-file",
+            &file.display().to_string(),
+        ],
+        Stdio::null(),
+    )
+    .await;
+    server.sign_in("t", "sk_webhook_test_0123456789").await;
+    let (signature, body) = tokio::time::timeout(Duration::from_secs(30), received.recv())
+        .await
+        .expect("the webhook got an event")
+        .expect("an event");
+    let (t, v2) = signature
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split_once(",v2="))
+        .expect("t=..,v2=..");
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(b"hook-secret-0123").expect("key");
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(&body);
+    assert_eq!(
+        v2,
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
+    );
+    let event: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(event["type"], "push.created");
+}
+
+#[tokio::test]
+async fn a_delivery_set_up_wrong_stops_the_binary_with_a_clear_error_that_quotes_no_secret() {
+    let dir = tempfile::tempdir().expect("dir");
+    let garbage = dir.path().join("vapid.pem");
+    std::fs::write(&garbage, "not-a-key-but-a-secret-looking-text").expect("file");
+    let db = dir.path().join("signet.db").display().to_string();
+    let cases: [(&[&str], Option<&str>, &str); 4] = [
+        (
+            &["--webhook-url", "http://hooks.example.net/h"],
+            Some("a-secret-value"),
+            "https://",
+        ),
+        (
+            &["--webhook-url", "http://127.0.0.1:9/h"],
+            None,
+            "needs a secret",
+        ),
+        (
+            &[
+                "--vapid-key-file",
+                &garbage.display().to_string(),
+                "--vapid-subject",
+                "mailto:ops@example.net",
+            ],
+            None,
+            "no PEM P-256 private key",
+        ),
+        (
+            &["--vapid-key-file", &garbage.display().to_string()],
+            None,
+            "--vapid-subject",
+        ),
+    ];
+    for (args, secret, says) in cases {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_signet-server"));
+        command
+            .args(["--db", &db, "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("SIGNET_WEBHOOK_SECRET")
+            .kill_on_drop(true);
+        if let Some(secret) = secret {
+            command.env("SIGNET_WEBHOOK_SECRET", secret);
+        }
+        let output = tokio::time::timeout(Duration::from_secs(30), command.output())
+            .await
+            .expect("the binary stops")
+            .expect("the binary runs");
+        assert!(!output.status.success(), "{args:?} started");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("a-secret-value"), "{stderr}");
+        assert!(!stderr.contains("secret-looking-text"), "{stderr}");
+    }
+}

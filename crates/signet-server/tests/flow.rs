@@ -43,7 +43,8 @@ async fn a_device_enrolls_and_approves_a_sign_in_that_the_backend_validates_once
     assert_eq!(tracked["enrolledVerificationMethods"], json!(["PUSH"]));
     let token = tracked["token"].as_str().unwrap();
     let key = tracked["idempotencyKey"].as_str().unwrap();
-    // 3. Initiator: challenge/push goes to the device.
+    // 3. Initiator: challenge/push goes to the device (no push token, no channel: it learns
+    //    of it by fetching).
     let started = h
         .start_challenge(token, json!({"action": "signIn"}))
         .await
@@ -51,7 +52,7 @@ async fn a_device_enrolls_and_approves_a_sign_in_that_the_backend_validates_once
     let challenge_id = started["challengeId"].as_str().unwrap();
     assert_eq!(
         started["deliveryResults"],
-        json!([{"userAuthenticatorId": device.authenticator_id}])
+        json!([{"userAuthenticatorId": device.authenticator_id, "errorCode": "NO_PUSH_TOKEN"}])
     );
     assert!(started.get("verificationCode").is_none());
     // 4. Device: nonce, signed fetch, the challenge with its context.
@@ -450,7 +451,8 @@ async fn a_credential_update_sets_the_push_token_and_renews_the_lease() {
     .await;
     let device = h.enrolled_device("pia").await;
     h.clock.advance(Duration::from_secs(1800));
-    let (h, device) = (&h, &device);
+    let push_token = web_push_token("https://push.example.net/s/pia");
+    let (h, device, push_token) = (&h, &device, &push_token);
     // authsignal-ios asks for the nonce at `/push/sign`, authsignal-android at
     // `/push/update/sign`: both work.
     let update = |nonce_path: &'static str| async move {
@@ -475,7 +477,7 @@ async fn a_credential_update_sets_the_push_token_and_renews_the_lease() {
                 "challengeId": nonce["challengeId"],
                 "publicKey": device.pk(),
                 "signature": device.sign(&message),
-                "pushToken": "apns-token",
+                "pushToken": push_token,
                 "resetExpiry": true,
             })),
         )
@@ -484,7 +486,7 @@ async fn a_credential_update_sets_the_push_token_and_renews_the_lease() {
     update("push/update/sign").await.ok();
     let updated = update("push/sign").await.ok();
     assert_eq!(updated["userAuthenticatorId"], device.authenticator_id);
-    assert_eq!(updated["pushToken"], "apns-token");
+    assert_eq!(updated["pushToken"], push_token.as_str());
     assert!(updated["lastVerifiedAt"].is_string());
     // 1. Renewed at 30 minutes: still alive at 80 minutes.
     h.clock.advance(Duration::from_secs(3000));
@@ -622,4 +624,21 @@ async fn the_tenant_is_kept_across_restarts_on_the_same_database() {
     assert_eq!(third.tenant_id, "acme");
     assert_eq!(third.secret_key, "s3cret");
     third.shutdown().await.unwrap();
+}
+
+/// A Web Push subscription token (docs/protocol.md 8.6) for `endpoint`, with a fresh key.
+fn web_push_token(endpoint: &str) -> String {
+    use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+    let key = p256::SecretKey::random(&mut rand::rngs::OsRng);
+    signet_protocol::WebPushSubscription {
+        endpoint: endpoint.parse().expect("a URL"),
+        p256dh: key
+            .public_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .try_into()
+            .expect("65 bytes"),
+        auth: [9; 16],
+    }
+    .to_token()
 }

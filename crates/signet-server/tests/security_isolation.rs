@@ -14,6 +14,10 @@ use signet_server::{TenantCredentials, TenantSettings};
 use signet_testkit::Rp;
 use tokio::task::JoinSet;
 
+/// A valid `keys.p256dh` (the P-256 generator point, uncompressed, base64url).
+const ATTACKER_P256DH: &str =
+    "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU";
+
 /// A second tenant on the same server, and its relying party.
 struct Other {
     creds: TenantCredentials,
@@ -244,6 +248,8 @@ async fn a_nonce_of_one_key_cannot_sign_a_fetch_of_another_key() {
 
 #[tokio::test]
 async fn a_fetch_nonce_cannot_authorize_a_credential_update_and_an_update_nonce_works_once() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let h = Harness::start().await;
     let device = h.enrolled_device("kai").await;
     let patch = |challenge_id: Value, message: String| {
@@ -257,7 +263,10 @@ async fn a_fetch_nonce_cannot_authorize_a_credential_update_and_an_update_nonce_
                     "challengeId": challenge_id,
                     "publicKey": device.pk(),
                     "signature": device.sign(&message),
-                    "pushToken": "attacker-push-token",
+                    "pushToken": format!("webpush:{}", URL_SAFE_NO_PAD.encode(
+                        json!({"endpoint": "https://attacker.example/p",
+                               "keys": {"p256dh": ATTACKER_P256DH, "auth": "AAAAAAAAAAAAAAAAAAAAAA"}})
+                            .to_string())),
                 })),
             )
             .await

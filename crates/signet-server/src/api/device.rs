@@ -7,9 +7,10 @@ use axum::http::HeaderMap;
 use signet_protocol::{
     AddCredentialRequest, AnswerChallengeRequest, AnswerChallengeResponse, CredentialResponse,
     DeclineReason, DevicePlatform, NonceResponse, PendingChallengeResponse, PublicKeyQuery,
-    RemoveCredentialRequest, RemoveCredentialResponse, UpdateCredentialRequest,
+    PushToken, RemoveCredentialRequest, RemoveCredentialResponse, UpdateCredentialRequest,
     UpdateCredentialResponse, UpdateNonceResponse, time_window_messages_around,
 };
+use tokio::sync::watch;
 
 use super::{
     Woken, check_signature, iso, live_authenticator, public_key_from_body, public_key_from_query,
@@ -19,7 +20,7 @@ use crate::Error;
 use crate::app::AppState;
 use crate::config::duration_ms;
 use crate::extract::{ApiJson, ApiQuery, BearerToken, ClientAddress, TenantAuth};
-use crate::notify::Topic;
+use crate::notify::{Listening, Topic};
 use crate::store::{Answer, Authenticator, NewAuthenticator, NewNonce, NoncePurpose, new_id};
 use crate::token::{SCOPE_ADD_AUTHENTICATORS, TokenKind};
 use crate::verifier;
@@ -54,6 +55,40 @@ fn credential_response(authenticator: &Authenticator) -> CredentialResponse {
     }
 }
 
+/// The guard that marks `authenticator` as listening (for a signed long-poll), and its
+/// subscription to new challenges.
+fn long_poll(
+    state: &AppState,
+    authenticator: &Authenticator,
+    signed: bool,
+) -> (Option<Listening>, watch::Receiver<u64>) {
+    let listening = signed.then(|| state.notifier.listen(&authenticator.id));
+    let topic = state.notifier.subscribe(Topic::User(
+        authenticator.tenant_id.clone(),
+        authenticator.user_id.clone(),
+    ));
+    (listening, topic)
+}
+
+/// `devicePlatform` from its wire text.
+fn platform_from_text(text: &str) -> Result<DevicePlatform, Error> {
+    serde_json::from_value::<DevicePlatform>(serde_json::Value::String(text.to_owned())).map_err(
+        |_| {
+            Error::invalid_request("`devicePlatform` must be ios, android, linux, macos or windows")
+        },
+    )
+}
+
+/// Refuses a `pushToken` that is not one of the forms of docs/protocol.md 8.6 for `platform`.
+fn check_push_token(token: Option<&str>, platform: Option<DevicePlatform>) -> Result<(), Error> {
+    match token {
+        Some(text) => PushToken::parse(text, platform)
+            .map(|_| ())
+            .map_err(|error| Error::invalid_request(error.to_string())),
+        None => Ok(()),
+    }
+}
+
 fn bounded(field: &str, value: Option<&String>) -> Result<(), Error> {
     match value {
         Some(text) if text.len() > MAX_TEXT => Err(Error::invalid_request(format!(
@@ -80,16 +115,15 @@ pub(crate) async fn add_credential(
     let now = state.now();
     // 2. A P-256 key, a known platform, bounded texts.
     let key = public_key_from_body(&body.public_key)?;
-    if let Some(platform) = &body.device_platform {
-        serde_json::from_value::<DevicePlatform>(serde_json::Value::String(platform.clone()))
-            .map_err(|_| {
-                Error::invalid_request(
-                    "`devicePlatform` must be ios, android, linux, macos or windows",
-                )
-            })?;
-    }
+    let platform = body
+        .device_platform
+        .as_deref()
+        .map(platform_from_text)
+        .transpose()?;
     bounded("deviceName", body.device_name.as_ref())?;
     bounded("pushToken", body.push_token.as_ref())?;
+    //    The push token in one of the forms of 8.6, for this platform.
+    check_push_token(body.push_token.as_deref(), platform)?;
     // 3. Store it (idempotent for the same key and user; one key per token).
     let authenticator = state
         .store
@@ -236,15 +270,14 @@ pub(crate) async fn pending_challenge(
             true
         }
     };
-    // 2. Subscribe before reading, so a challenge created meanwhile wakes us (8.2).
+    // 2. Subscribe before reading, so a challenge created meanwhile wakes us (8.2); a signed
+    //    long-poll also says the device listens (no wake-up needed meanwhile, 8.6): an
+    //    unsigned one could be anyone who knows the public key.
     let wait = wait_for(&state, query.wait);
     let deadline = tokio::time::Instant::now() + wait.unwrap_or_default();
-    let mut topic = wait.map(|_| {
-        state.notifier.subscribe(Topic::User(
-            authenticator.tenant_id.clone(),
-            authenticator.user_id.clone(),
-        ))
-    });
+    let (_listening, mut topic) = wait
+        .map(|_| long_poll(&state, &authenticator, signed))
+        .unzip();
     loop {
         if let Some(challenge) = state
             .store
@@ -390,6 +423,12 @@ pub(crate) async fn update_credential(
     let signature = signature(&body.signature)?;
     bounded("pushToken", body.push_token.as_ref())?;
     let authenticator = live_authenticator(&state, &tenant, &key).await?;
+    //    A new push token in one of the forms of 8.6, for the platform the device enrolled with.
+    let platform = authenticator
+        .device_platform
+        .as_deref()
+        .and_then(|text| platform_from_text(text).ok());
+    check_push_token(body.push_token.as_deref(), platform)?;
     // 2. The 3.6a nonce of this authenticator, signed, used once.
     let now = state.now();
     let (owner, message) = state

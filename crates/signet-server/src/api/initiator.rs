@@ -6,9 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use rand::Rng as _;
 use serde::Deserialize;
-use signet_protocol::{
-    DeliveryResult, StartPushChallengeRequest, StartPushChallengeResponse, VerifyPushResponse,
-};
+use signet_protocol::{StartPushChallengeRequest, StartPushChallengeResponse, VerifyPushResponse};
 
 use super::{Woken, wait_for, wait_once};
 use crate::Error;
@@ -83,21 +81,23 @@ pub(crate) async fn start_challenge(
             now,
         )
         .await?;
+    //    Who holds a long-poll open is read before the wake: those get it without a push.
+    let listening: Vec<bool> = targets
+        .iter()
+        .map(|authenticator| state.notifier.is_listening(&authenticator.id))
+        .collect();
     state.notifier.notify(&Topic::User(
         challenge.tenant_id.clone(),
         challenge.user_id.clone(),
     ));
+    // 5. Wake-ups for the others (8.6); a failed delivery never fails the challenge.
+    let delivery_results = state
+        .delivery
+        .deliver(&challenge, &targets, &listening)
+        .await;
     Ok(Json(StartPushChallengeResponse {
         challenge_id: challenge.id,
-        delivery_results: Some(
-            targets
-                .into_iter()
-                .map(|authenticator| DeliveryResult {
-                    user_authenticator_id: authenticator.id,
-                    error_code: None,
-                })
-                .collect(),
-        ),
+        delivery_results: Some(delivery_results),
         verification_code: code,
     }))
 }
