@@ -223,6 +223,45 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `signet-bench flows`: the throughput half of part 4 alone, printed on one line.
+async fn flows(seconds: u64, workers: usize) -> anyhow::Result<()> {
+    let sizes = Sizes {
+        flow_workers: workers,
+        flow_window: std::time::Duration::from_secs(seconds),
+        ..Sizes::full()
+    };
+    let before = load_average();
+    let (flows, failed, window, latency, _, cores) = scenarios::throughput(&sizes).await?;
+    #[allow(clippy::cast_precision_loss)]
+    let per_second = flows as f64 / window.as_secs_f64().max(f64::EPSILON);
+    #[allow(clippy::cast_precision_loss)]
+    let cpu_per_flow = cores.map_or_else(
+        || "n/a".to_owned(),
+        |cores| {
+            format!(
+                "{:.2} ms",
+                cores * window.as_secs_f64() * 1000.0 / (flows.max(1) as f64)
+            )
+        },
+    );
+    println!(
+        "{per_second:.0} flows/s ({flows} in {:.1} s, {failed} failed; each {}); server \
+         {} cores, {cpu_per_flow} CPU per flow; load {before} → {}",
+        window.as_secs_f64(),
+        signet_bench::stats::Summary::of(&latency).map_or_else(
+            || "n/a".to_owned(),
+            |s| format!(
+                "p50 {} · p99 {}",
+                signet_bench::stats::ms(s.p50),
+                signet_bench::stats::ms(s.p99)
+            )
+        ),
+        cores.map_or_else(|| "n/a".to_owned(), |cores| format!("{cores:.2}")),
+        load_average(),
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -244,43 +283,7 @@ async fn main() -> anyhow::Result<()> {
             );
             return Ok(());
         }
-        Some(Command::Flows { seconds, workers }) => {
-            let sizes = Sizes {
-                flow_workers: *workers,
-                flow_window: std::time::Duration::from_secs(*seconds),
-                ..Sizes::full()
-            };
-            let before = load_average();
-            let (flows, failed, window, latency, _, cores) = scenarios::throughput(&sizes).await?;
-            #[allow(clippy::cast_precision_loss)]
-            let per_second = flows as f64 / window.as_secs_f64().max(f64::EPSILON);
-            #[allow(clippy::cast_precision_loss)]
-            let cpu_per_flow = cores.map_or_else(
-                || "n/a".to_owned(),
-                |cores| {
-                    format!(
-                        "{:.2} ms",
-                        cores * window.as_secs_f64() * 1000.0 / (flows.max(1) as f64)
-                    )
-                },
-            );
-            println!(
-                "{per_second:.0} flows/s ({flows} in {:.1} s, {failed} failed; each {}); server \
-                 {} cores, {cpu_per_flow} CPU per flow; load {before} → {}",
-                window.as_secs_f64(),
-                signet_bench::stats::Summary::of(&latency).map_or_else(
-                    || "n/a".to_owned(),
-                    |s| format!(
-                        "p50 {} · p99 {}",
-                        signet_bench::stats::ms(s.p50),
-                        signet_bench::stats::ms(s.p99)
-                    )
-                ),
-                cores.map_or_else(|| "n/a".to_owned(), |cores| format!("{cores:.2}")),
-                load_average(),
-            );
-            return Ok(());
-        }
+        Some(Command::Flows { seconds, workers }) => return flows(*seconds, *workers).await,
         Some(Command::Flood {
             server,
             seconds,
