@@ -180,6 +180,9 @@ describe("the desktop app with its window closed", () => {
     await session.click(await session.waitFor("[data-testid=nav-settings]"));
     await session.click(await session.waitFor("#start-at-login"));
     await session.resize(420, 780);
+    // The screen from its title, without the confirmation of the approval above (gone in 6 s).
+    await session.waitGone(".toast");
+    await session.execute("document.querySelector('#settings-title').scrollIntoView({ block: 'start' });");
     await new Promise((r) => setTimeout(r, 300));
     mkdirSync(docsScreenshots, { recursive: true });
     writeFileSync(resolve(docsScreenshots, "app-xvfb-settings-tray.png"), await session.screenshot());
