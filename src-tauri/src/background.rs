@@ -50,7 +50,8 @@ fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
             let account = state.engine.account(&challenge.account_id);
             let view = ChallengeView::new(&challenge, account.as_ref());
             events::CHALLENGE_RECEIVED.emit(app, view);
-            if state.settings().notifications {
+            crate::Platform::pending_changed(app, state.engine.pending().len());
+            if state.settings().notifications && !crate::Platform::notifications_paused(app) {
                 notify(app, &state, &challenge.id);
             }
         }
@@ -68,6 +69,7 @@ fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
                     at: resolution.at.saturating_mul(1000),
                 },
             );
+            crate::Platform::pending_changed(app, state.engine.pending().len());
         }
         Event::ConnectionRestored { account_id } | Event::DeliveryChanged { account_id, .. } => {
             connection(app, &account_id, Connection::Connected);

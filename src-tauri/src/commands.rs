@@ -9,6 +9,7 @@ use signet_core::history::Outcome;
 use signet_core::settings::Settings;
 use signet_core::{AccountId, Answer, DeclineReason, EnrollOptions, EnrollmentLink};
 use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::events;
@@ -117,6 +118,7 @@ pub fn set_require_biometric(
 pub fn platform_features() -> PlatformFeatures {
     PlatformFeatures {
         qr_scan: crate::Platform::HAS_QR_SCANNER,
+        tray: crate::Platform::HAS_TRAY,
     }
 }
 
@@ -204,6 +206,32 @@ pub fn settings(state: State<'_, AppState>) -> Settings {
 #[tauri::command]
 pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> CommandResult<Settings> {
     Ok(state.update_settings(settings)?)
+}
+
+/// The `signet://` link the app was started with, if any: the UI opens Add account with it once
+/// its first screen is up (links that arrive later come as the `enroll-link` event).
+#[tauri::command]
+pub fn launch_link<R: Runtime>(app: AppHandle<R>) -> Option<String> {
+    app.deep_link()
+        .get_current()
+        .ok()
+        .flatten()?
+        .into_iter()
+        .find(|url| url.scheme() == "signet")
+        .map(String::from)
+}
+
+/// Whether the app starts (in the tray) when the user logs in; desktop only.
+#[tauri::command]
+pub fn start_at_login<R: Runtime>(app: AppHandle<R>) -> CommandResult<bool> {
+    crate::Platform::starts_at_login(&app)
+}
+
+/// Makes the app start (in the tray) when the user logs in, or stop doing so; answers whether
+/// it now does.
+#[tauri::command]
+pub fn set_start_at_login<R: Runtime>(app: AppHandle<R>, enabled: bool) -> CommandResult<bool> {
+    crate::Platform::set_start_at_login(&app, enabled)
 }
 
 /// An enrollment link as the user pasted it (surrounding whitespace ignored).

@@ -47,6 +47,7 @@ macro_rules! resolves_to_itself {
 }
 resolves_to_itself!(
     String,
+    Option<String>,
     Vec<AccountView>,
     Vec<ChallengeView>,
     Vec<HistoryView>,
@@ -114,6 +115,9 @@ command_signatures! {
         history(state;) -> Vec<HistoryView>;
         settings(state;) -> Settings;
         update_settings(state; settings: Settings) -> CommandResult<Settings>;
+        launch_link(app;) -> Option<String>;
+        start_at_login(app;) -> CommandResult<bool>;
+        set_start_at_login(app; enabled: bool) -> CommandResult<bool>;
     }
     async {
         enroll(app, state; link: String, require_biometric: bool) -> CommandResult<AccountView>;

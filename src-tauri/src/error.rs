@@ -52,6 +52,8 @@ pub enum ErrorCode {
     Storage,
     /// Settings out of range.
     InvalidSettings,
+    /// The system refused to start the app at login, or to stop doing so.
+    StartAtLogin,
     /// Anything else.
     Internal,
 }
@@ -60,7 +62,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code, in declaration order (the UI's list; its type check fails when one is
     /// missing here).
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::InvalidLink,
         Self::UnsupportedLinkVersion,
         Self::InsecureServer,
@@ -81,6 +83,7 @@ impl ErrorCode {
         Self::Keystore,
         Self::Storage,
         Self::InvalidSettings,
+        Self::StartAtLogin,
         Self::Internal,
     ];
 }

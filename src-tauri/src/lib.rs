@@ -56,7 +56,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) {
             Ok(())
         });
     match commands(builder).build(tauri::generate_context!()) {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|app, event| Platform::on_run_event(app, &event)),
         Err(error) => {
             eprintln!("signet: cannot start the app: {error}");
             std::process::exit(1);
@@ -98,9 +98,6 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
             );
         }
     };
-    if let Ok(Some(urls)) = app.deep_link().get_current() {
-        forward_links(urls);
-    }
     app.deep_link()
         .on_open_url(move |event| forward_links(event.urls()));
     Ok(())
@@ -126,6 +123,9 @@ macro_rules! with_commands {
             history,
             settings,
             update_settings,
+            launch_link,
+            start_at_login,
+            set_start_at_login,
         }
     };
 }

@@ -221,6 +221,8 @@ impl HistoryView {
 pub struct PlatformFeatures {
     /// A camera QR scanner for enrollment codes.
     pub qr_scan: bool,
+    /// A tray icon (closing the window can keep the app running there) and starting at login.
+    pub tray: bool,
 }
 
 /// Whether this device can ask for a biometric, and why not.

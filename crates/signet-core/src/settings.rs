@@ -21,6 +21,9 @@ pub struct Settings {
     pub notifications: bool,
     /// Seconds between polls when the server does not hold requests (1 to 60).
     pub poll_interval_seconds: u64,
+    /// Desktop: closing the window keeps the app running in the tray, still watching for
+    /// requests; off, closing the window quits. Ignored where there is no tray.
+    pub keep_in_tray: bool,
 }
 
 impl Default for Settings {
@@ -28,6 +31,7 @@ impl Default for Settings {
         Self {
             notifications: true,
             poll_interval_seconds: 3,
+            keep_in_tray: true,
         }
     }
 }

@@ -97,6 +97,7 @@ fn settings_default_to_notifications_on_and_a_three_second_poll() {
     assert_eq!(settings, Settings::default());
     assert!(settings.notifications);
     assert_eq!(settings.poll_interval_seconds, 3);
+    assert!(settings.keep_in_tray);
 }
 
 #[test]
@@ -106,6 +107,7 @@ fn saved_settings_are_read_back() {
     let wanted = Settings {
         notifications: false,
         poll_interval_seconds: 10,
+        keep_in_tray: false,
     };
     store.save(&wanted).unwrap();
     assert_eq!(SettingsStore::in_folder(dir.path()).load().unwrap(), wanted);
@@ -117,8 +119,8 @@ fn an_out_of_range_poll_interval_is_refused_and_changes_nothing() {
     let store = SettingsStore::in_folder(dir.path());
     for bad in [0, 61, u64::MAX] {
         let result = store.save(&Settings {
-            notifications: true,
             poll_interval_seconds: bad,
+            ..Settings::default()
         });
         assert!(
             matches!(result, Err(Error::InvalidSettings { .. })),
@@ -126,6 +128,21 @@ fn an_out_of_range_poll_interval_is_refused_and_changes_nothing() {
         );
     }
     assert!(!dir.path().join(SETTINGS_FILE).exists());
+}
+
+#[test]
+fn a_settings_file_from_before_the_tray_setting_keeps_its_values_and_keeps_the_app_in_the_tray() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(SETTINGS_FILE),
+        br#"{"notifications": false, "pollIntervalSeconds": 7}"#,
+    )
+    .unwrap();
+    let settings = SettingsStore::in_folder(dir.path()).load().unwrap();
+    assert!(!settings.notifications);
+    assert_eq!(settings.poll_interval_seconds, 7);
+    assert!(settings.keep_in_tray);
+    assert_eq!(corrupt_files_in(dir.path(), SETTINGS_FILE), 0);
 }
 
 #[test]

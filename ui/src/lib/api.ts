@@ -161,6 +161,21 @@ export function updateSettings(next: Settings): Promise<Settings> {
   return invoke("update_settings", { settings: next });
 }
 
+/** The signet:// link the app was started with, if any. */
+export function launchLink(): Promise<string | null> {
+  return invoke("launch_link");
+}
+
+/** Whether the app starts, in the tray, when the user logs in (desktop). */
+export function startAtLogin(): Promise<boolean> {
+  return invoke("start_at_login");
+}
+
+/** Makes the app start at login, or not; resolves with whether it now does. */
+export function setStartAtLogin(enabled: boolean): Promise<boolean> {
+  return invoke("set_start_at_login", { enabled });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events
 // ---------------------------------------------------------------------------------------------

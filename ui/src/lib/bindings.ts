@@ -165,13 +165,22 @@ notifications: boolean,
 /**
  * Seconds between polls when the server does not hold requests (1 to 60).
  */
-pollIntervalSeconds: number, };
+pollIntervalSeconds: number,
+/**
+ * Desktop: closing the window keeps the app running in the tray, still watching for
+ * requests; off, closing the window quits. Ignored where there is no tray.
+ */
+keepInTray: boolean, };
 
 export type PlatformFeatures = {
 /**
  * A camera QR scanner for enrollment codes.
  */
-qrScan: boolean, };
+qrScan: boolean,
+/**
+ * A tray icon (closing the window can keep the app running there) and starting at login.
+ */
+tray: boolean, };
 
 export type BiometricStatus = {
 /**
@@ -183,7 +192,7 @@ available: boolean,
  */
 reason: string | null, };
 
-export type ErrorCode = "invalidLink" | "unsupportedLinkVersion" | "insecureServer" | "network" | "linkAlreadyUsed" | "linkExpired" | "linkNotForThisServer" | "server" | "unauthorized" | "expiredToken" | "accountNotFound" | "challengeNotFound" | "challengeExpired" | "challengeAlreadyAnswered" | "verificationCodeRequired" | "biometricCancelled" | "biometricUnavailable" | "keystore" | "storage" | "invalidSettings" | "internal";
+export type ErrorCode = "invalidLink" | "unsupportedLinkVersion" | "insecureServer" | "network" | "linkAlreadyUsed" | "linkExpired" | "linkNotForThisServer" | "server" | "unauthorized" | "expiredToken" | "accountNotFound" | "challengeNotFound" | "challengeExpired" | "challengeAlreadyAnswered" | "verificationCodeRequired" | "biometricCancelled" | "biometricUnavailable" | "keystore" | "storage" | "invalidSettings" | "startAtLogin" | "internal";
 
 export type CommandError = {
 /**
@@ -257,6 +266,7 @@ export const errorCodes = [
   "keystore",
   "storage",
   "invalidSettings",
+  "startAtLogin",
   "internal",
 ] as const satisfies readonly ErrorCode[];
 /** Fails to type-check when `errorCodes` misses a code of `ErrorCode`. */
@@ -296,6 +306,9 @@ export interface Commands {
   history: { args: Record<string, never>; result: Array<HistoryView> };
   settings: { args: Record<string, never>; result: Settings };
   update_settings: { args: { settings: Settings }; result: Settings };
+  launch_link: { args: Record<string, never>; result: string | null };
+  start_at_login: { args: Record<string, never>; result: boolean };
+  set_start_at_login: { args: { enabled: boolean }; result: boolean };
   enroll: { args: { link: string; requireBiometric: boolean }; result: AccountView };
   replace_account: { args: { accountId: string; link: string; requireBiometric: boolean }; result: AccountView };
   remove_account: { args: { accountId: string }; result: null };

@@ -25,6 +25,7 @@ const words: Record<ErrorCode, string> = {
   keystore: "Couldn't use this device's secure key storage. Try again, or restart the app.",
   storage: "Couldn't save on this device. Check free space and try again.",
   invalidSettings: "Those settings aren't valid. Check the values and try again.",
+  startAtLogin: "Couldn't change whether Signet starts when you log in. Try again.",
   internal: "Something went wrong inside Signet. Try again.",
 };
 

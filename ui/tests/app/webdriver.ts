@@ -43,8 +43,11 @@ export class TauriDriver {
     private readonly child: ChildProcess,
   ) {}
 
-  /** Starts tauri-driver; the app it launches gets a fresh, empty data folder of its own. */
-  static async start(): Promise<TauriDriver> {
+  /**
+   * Starts tauri-driver; the app it launches gets a fresh, empty data folder of its own, and
+   * `env` besides (tauri-driver passes its own environment on to the app).
+   */
+  static async start(env: Record<string, string> = {}): Promise<TauriDriver> {
     const port = await freePort();
     const nativePort = await freePort();
     const binary = process.env.TAURI_DRIVER ?? `${process.env.HOME}/.cargo/bin/tauri-driver`;
@@ -53,7 +56,7 @@ export class TauriDriver {
       ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
       {
         stdio: ["ignore", "inherit", "inherit"],
-        env: { ...process.env, XDG_DATA_HOME: mkdtempSync(join(tmpdir(), "signet-app-data-")) },
+        env: { ...process.env, XDG_DATA_HOME: mkdtempSync(join(tmpdir(), "signet-app-data-")), ...env },
       },
     );
     const url = `http://127.0.0.1:${port}`;

@@ -137,7 +137,7 @@ describe("the history screen", () => {
 
 describe("the settings screen", () => {
   it("refuses a poll interval outside 1 to 60 seconds, then saves a good one", async () => {
-    const page = await appPage(ctx.browser, ctx.url, { version: "0.9.1", settings: { notifications: true, pollIntervalSeconds: 3 } });
+    const page = await appPage(ctx.browser, ctx.url, { version: "0.9.1", settings: { notifications: true, pollIntervalSeconds: 3, keepInTray: true } });
     await page.getByRole("navigation").getByRole("button", { name: "Settings" }).click();
     const field = page.getByLabel("Check for requests every (seconds)");
     expect(await field.inputValue()).toBe("3");
@@ -157,7 +157,7 @@ describe("the settings screen", () => {
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Settings saved.").waitFor();
     expect(await callsOf(page, "update_settings")).toEqual([
-      { settings: { notifications: false, pollIntervalSeconds: 15 } },
+      { settings: { notifications: false, pollIntervalSeconds: 15, keepInTray: true } },
     ]);
     expect(await page.getByRole("region", { name: "About Signet" }).textContent()).toContain("Version 0.9.1");
     await screenshot(page, "ui-settings-phone");

@@ -28,6 +28,11 @@ export interface ShellFixture {
   enrolled?: Account;
   /** Whether the platform has a QR scanner, and what it reads. */
   qrScan?: string;
+  /** Whether the platform has a tray (desktop), and whether the app starts at login there. */
+  tray?: boolean;
+  startAtLogin?: boolean;
+  /** The signet:// link the app was started with. */
+  launchLink?: string;
   /** What `approve` resolves with (default "approved"), e.g. "wrongNumber". */
   approveOutcome?: Commands["approve"]["result"];
   /** How long (ms) the server pauses an account's sign-ins after "It wasn't me" (none: no pause). */
@@ -87,12 +92,18 @@ export function shellMock(cmd: string, args: unknown, fixture: unknown): unknown
       f.pending = (f.pending ?? []).filter((c) => c.id !== challengeId);
       return notMe ? "notMe" : "denied";
     },
-    platform_features: () => ({ qrScan: f.qrScan !== undefined }),
+    platform_features: () => ({ qrScan: f.qrScan !== undefined, tray: f.tray ?? false }),
     history: () => f.history ?? [],
-    settings: () => f.settings ?? { notifications: true, pollIntervalSeconds: 3 },
+    settings: () => f.settings ?? { notifications: true, pollIntervalSeconds: 3, keepInTray: true },
     update_settings: ({ settings }) => {
       f.settings = settings;
       return f.settings;
+    },
+    launch_link: () => f.launchLink ?? null,
+    start_at_login: () => f.startAtLogin ?? false,
+    set_start_at_login: ({ enabled }) => {
+      f.startAtLogin = enabled;
+      return enabled;
     },
   };
   if (cmd === "plugin:barcode-scanner|scan") {

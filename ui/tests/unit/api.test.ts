@@ -21,7 +21,7 @@ function recordCalls(answer: (cmd: string) => unknown = () => null) {
 describe("the command wrappers", () => {
   it("call each command of the contract by its name with camelCase arguments", async () => {
     const calls = recordCalls();
-    const settings = { notifications: false, pollIntervalSeconds: 10 };
+    const settings = { notifications: false, pollIntervalSeconds: 10, keepInTray: true };
     await api.appVersion();
     await api.listAccounts();
     await api.previewEnrollment("signet://enroll?x");
@@ -37,6 +37,9 @@ describe("the command wrappers", () => {
     await api.history();
     await api.settings();
     await api.updateSettings(settings);
+    await api.launchLink();
+    await api.startAtLogin();
+    await api.setStartAtLogin(true);
     expect(calls).toEqual([
       ["app_version", {}],
       ["list_accounts", {}],
@@ -53,14 +56,17 @@ describe("the command wrappers", () => {
       ["history", {}],
       ["settings", {}],
       ["update_settings", { settings }],
+      ["launch_link", {}],
+      ["start_at_login", {}],
+      ["set_start_at_login", { enabled: true }],
     ]);
   });
 
   it("ask for the platform's features and read a QR code through the scanner plugin", async () => {
     const calls = recordCalls((cmd) =>
-      cmd === "platform_features" ? { qrScan: true } : { content: "signet://enroll?v=1", format: "QR_CODE" },
+      cmd === "platform_features" ? { qrScan: true, tray: false } : { content: "signet://enroll?v=1", format: "QR_CODE" },
     );
-    expect(await api.platformFeatures()).toEqual({ qrScan: true });
+    expect(await api.platformFeatures()).toEqual({ qrScan: true, tray: false });
     expect(await api.scanQrCode()).toBe("signet://enroll?v=1");
     expect(calls).toEqual([
       ["platform_features", {}],

@@ -41,6 +41,7 @@ describe("the first screen", () => {
     mockIPC(
       (cmd) => {
         if (cmd === "app_version") throw { code: "internal", message: "no version" };
+        if (cmd === "launch_link") return null;
         return cmd === "biometric_status" ? { available: false, reason: null } : [];
       },
       { shouldMockEvents: true },
@@ -198,5 +199,16 @@ describe("deep links", () => {
     expect((screen.getByLabelText("Enrollment link") as HTMLTextAreaElement).value).toBe("signet://enroll?v=1&x=y");
     expect(argsOf(calls, "preview_enrollment")).toEqual([{ link: "signet://enroll?v=1&x=y" }]);
     expect(argsOf(calls, "enroll")).toEqual([]);
+  });
+
+  it("open the enroll screen with the link the app was started with", async () => {
+    const calls = mockShell({
+      launchLink: "signet://enroll?v=1&x=z",
+      preview: { issuer: "Acme", userLabel: "alice", serverHost: "login.acme.example", secure: true, existingAccountId: null },
+    });
+    render(App);
+    await screen.findByRole("heading", { name: "Add this account?" });
+    expect((screen.getByLabelText("Enrollment link") as HTMLTextAreaElement).value).toBe("signet://enroll?v=1&x=z");
+    expect(argsOf(calls, "preview_enrollment")).toEqual([{ link: "signet://enroll?v=1&x=z" }]);
   });
 });

@@ -379,7 +379,7 @@ describe("the settings screen", () => {
   });
 
   it("refuses a poll interval outside 1 to 60 seconds without saving", async () => {
-    const calls = mockShell({ settings: { notifications: true, pollIntervalSeconds: 5 } });
+    const calls = mockShell({ settings: { notifications: true, pollIntervalSeconds: 5, keepInTray: true } });
     render(Settings, { props: { version: "1.0.0" } });
     const field = (await screen.findByLabelText("Check for requests every (seconds)")) as HTMLInputElement;
     expect(field.value).toBe("5");
@@ -391,7 +391,7 @@ describe("the settings screen", () => {
   });
 
   it("saves notifications and the poll interval", async () => {
-    const calls = mockShell({ settings: { notifications: true, pollIntervalSeconds: 5 } });
+    const calls = mockShell({ settings: { notifications: true, pollIntervalSeconds: 5, keepInTray: true } });
     render(Settings, { props: { version: "1.0.0" } });
     const field = await screen.findByLabelText("Check for requests every (seconds)");
     await fireEvent.click(screen.getByRole("switch", { name: "Notify me about new requests" }));
@@ -399,9 +399,55 @@ describe("the settings screen", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
     await screen.findByText("Settings saved.");
     expect(argsOf(calls, "update_settings")).toEqual([
-      { settings: { notifications: false, pollIntervalSeconds: 12 } },
+      { settings: { notifications: false, pollIntervalSeconds: 12, keepInTray: true } },
     ]);
     expect(screen.getByText(/Version 1.0.0/)).toBeTruthy();
+  });
+
+  it("on a desktop, saves keeping the app in the tray and starting at login", async () => {
+    const calls = mockShell({ tray: true, startAtLogin: false });
+    render(Settings, { props: { version: "1.0.0" } });
+    const keep = (await screen.findByRole("switch", {
+      name: "Keep running in the tray when the window is closed",
+    })) as HTMLInputElement;
+    expect(keep.checked).toBe(true);
+    const atLogin = screen.getByRole("switch", { name: "Start at login" }) as HTMLInputElement;
+    expect(atLogin.checked).toBe(false);
+    await fireEvent.click(keep);
+    await fireEvent.click(atLogin);
+    await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await screen.findByText("Settings saved.");
+    expect(argsOf(calls, "update_settings")).toEqual([
+      { settings: { notifications: true, pollIntervalSeconds: 3, keepInTray: false } },
+    ]);
+    expect(argsOf(calls, "set_start_at_login")).toEqual([{ enabled: true }]);
+  });
+
+  it("leaves starting at login alone when it was not changed", async () => {
+    const calls = mockShell({ tray: true, startAtLogin: true });
+    render(Settings, { props: { version: "1.0.0" } });
+    const atLogin = (await screen.findByRole("switch", { name: "Start at login" })) as HTMLInputElement;
+    expect(atLogin.checked).toBe(true);
+    await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    await screen.findByText("Settings saved.");
+    expect(argsOf(calls, "set_start_at_login")).toEqual([]);
+  });
+
+  it("says in words when the system refuses to start the app at login", async () => {
+    mockShell({ tray: true, errors: { set_start_at_login: { code: "startAtLogin", message: "no" } } });
+    render(Settings, { props: { version: "1.0.0" } });
+    await fireEvent.click(await screen.findByRole("switch", { name: "Start at login" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Save settings" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Couldn't change whether Signet starts when you log in");
+  });
+
+  it("on a phone, shows neither the tray nor the start at login switch", async () => {
+    const calls = mockShell({});
+    render(Settings, { props: { version: "1.0.0" } });
+    await screen.findByRole("switch", { name: "Notify me about new requests" });
+    expect(screen.queryByRole("switch", { name: "Start at login" })).toBeNull();
+    expect(screen.queryByRole("switch", { name: "Keep running in the tray when the window is closed" })).toBeNull();
+    expect(argsOf(calls, "start_at_login")).toEqual([]);
   });
 });
 
