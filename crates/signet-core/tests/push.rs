@@ -118,13 +118,13 @@ async fn a_new_push_token_replaces_the_old_one_on_every_account_s_server() {
 
 #[tokio::test]
 async fn a_token_the_server_did_not_take_is_sent_again_at_the_next_renewal() {
-    let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let world = World::start_with(|config| config.db = Some(db.clone())).await;
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let addr = world.server.addr;
     let tenant_id = world.server.tenant_id.clone();
     let secret_key = world.server.secret_key.clone();
-    let db = world.server.db_path.clone();
     let clock = world.clock.clone();
     world.server.shutdown().await.unwrap();
 
