@@ -4,7 +4,7 @@
 //!
 //! Building the iOS app (on a Mac, through the Tauri CLI) also writes what APNs needs into the
 //! generated Xcode project: the `aps-environment` entitlement (`development`, or the value of
-//! `SIGNET_APS_ENVIRONMENT`, e.g. `production` for TestFlight and the App Store) and the
+//! `SIGNET_APS_ENVIRONMENT`, e.g. `production` for test flights and the App Store) and the
 //! `remote-notification` background mode, so that a wake-up reaches the app in the background.
 
 const COMMANDS: &[&str] = &[];

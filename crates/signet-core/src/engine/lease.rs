@@ -67,10 +67,9 @@ pub fn next_renewal(renewals: &[Renewal], now: u64, every: Duration) -> Duration
         .iter()
         .filter_map(|renewal| match &renewal.result {
             Ok(Some(expires_at)) => Some(Duration::from_secs(expires_at.saturating_sub(now) / 2)),
-            Ok(None) => None,
             Err(error) if error.is_transient() => Some(RETRY_RENEWAL),
-            // A credential the server refuses is not retried on this schedule.
-            Err(_) => None,
+            // No lease; or a credential the server refuses, not retried on this schedule.
+            Ok(None) | Err(_) => None,
         })
         .fold(every, Duration::min)
         .max(MIN_RENEWAL)
