@@ -42,7 +42,7 @@ fn connection<R: Runtime>(
     }
 }
 
-fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
+pub(crate) fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
     let state = app.state::<AppState>();
     match event {
         Event::ChallengeReceived { challenge } => {
@@ -76,6 +76,9 @@ fn on_event<R: Runtime>(app: &AppHandle<R>, event: Event) {
         }
         Event::ConnectionLost { account_id, .. } | Event::AccountProblem { account_id, .. } => {
             connection(app, &account_id, Connection::Offline);
+        }
+        Event::NeedsEnrollment { account_id } => {
+            connection(app, &account_id, Connection::NeedsEnrollment);
         }
     }
 }

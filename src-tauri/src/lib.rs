@@ -21,6 +21,8 @@ mod view;
 mod desktop;
 #[cfg(mobile)]
 mod mobile;
+#[cfg(mobile)]
+mod push;
 #[cfg(desktop)]
 use desktop::Platform;
 #[cfg(mobile)]
@@ -80,7 +82,11 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
 
     let tapped = handle.clone();
     let taps = app.notification().on_action(move |action| {
-        if let Some(notification) = action.notification() {
+        // Only a tap on the notification itself: its Approve and Deny are heard in `push.rs`.
+        if let Some(notification) = action
+            .notification()
+            .filter(|_| action.action_id() == "tap")
+        {
             background::on_notification_tap(&tapped, notification.id());
         }
     });

@@ -1,5 +1,5 @@
-//! iOS and Android specifics: the QR scanner plugin for enrollment codes, and the
-//! notification permission asked once at start. Deep links are declared in the app's
+//! iOS and Android specifics: the QR scanner plugin for enrollment codes, the notification
+//! permission asked once at start, and wake-ups by APNs or FCM (`push.rs`). Deep links are declared in the app's
 //! manifest (tauri.conf.json `plugins.deep-link.mobile`).
 
 use tauri::{App, AppHandle, Runtime};
@@ -16,9 +16,11 @@ impl Platform {
     /// No tray on phones, and the system decides what runs at login.
     pub const HAS_TRAY: bool = false;
 
-    /// Adds the mobile-only plugins: the QR scanner.
+    /// Adds the mobile-only plugins: the QR scanner, wake-ups.
     pub fn plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-        builder.plugin(tauri_plugin_barcode_scanner::init())
+        builder
+            .plugin(tauri_plugin_barcode_scanner::init())
+            .plugin(tauri_plugin_signet_push::init())
     }
 
     /// Asks once for permission to notify (the system remembers the answer).
@@ -32,6 +34,7 @@ impl Platform {
                 tracing::warn!(%error, "cannot ask for notification permission");
             }
         }
+        crate::push::start(app.handle());
     }
 
     /// Nothing to do: tapping a notification already brings the app forward.

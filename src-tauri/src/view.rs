@@ -14,8 +14,11 @@ pub enum Connection {
     Connected,
     /// Not known yet (just started).
     Connecting,
-    /// The server does not answer, or refuses the account.
+    /// The server does not answer, or refuses the account for a passing reason.
     Offline,
+    /// The server no longer knows this device's credential (removed there, or its lease
+    /// ended): the account must be enrolled again, with a new link.
+    NeedsEnrollment,
 }
 
 /// An enrolled account, as the accounts screen shows it.

@@ -1,32 +1,45 @@
-//! Part 6: the app itself. Its release binary's size, the time from starting the process to
-//! its first screen (the app logs "first screen shown" when the first screen's script asks
-//! for the version), and its memory once idle: the proportional set size (PSS) summed over
-//! the app and every process it started (WebKit's web and network processes), so shared
-//! pages are counted once. Needs a display and a D-Bus session: `scripts/bench` runs it
-//! under `xvfb-run` and `dbus-run-session` with a throwaway Secret Service.
+//! Part 6: the app itself, against a floor. The floor (`crates/signet-bench/floor`) is the
+//! smallest Tauri app of the same Tauri version, built with the same release profile: one
+//! window, an empty page. Both are measured in the same run, the same way:
+//!
+//! - the release binary's size;
+//! - the time from starting the process to its first screen (each logs "first screen shown"
+//!   when its first screen's script calls into it), starts of the two alternating;
+//! - the memory once idle: the proportional set size (PSS) summed over the app and every
+//!   process it started (WebKit's web and network processes). Each app is measured **alone**:
+//!   PSS splits a shared page between every process that maps it, so with another WebKit app
+//!   running (the other one of the pair, or a start not yet gone) each app would be charged
+//!   only part of WebKit's and GTK's library pages, and look smaller than it is. Before each
+//!   start, every process of the previous one has exited.
+//!
+//! Needs a display and a D-Bus session: `scripts/bench` runs it under `xvfb-run` and
+//! `dbus-run-session` with a throwaway Secret Service.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 use crate::Error;
 use crate::child::proc_status_kib;
 use crate::stats::Summary;
 
-/// The line the app logs once its first screen is up.
+/// The line each app logs once its first screen is up.
 pub const FIRST_SCREEN_LOG: &str = "first screen shown";
 
 /// The longest a start may take before it counts as failed.
 const START_LIMIT: Duration = Duration::from_secs(60);
 
-/// What part 6 measured.
+/// The longest the processes of a stopped app may take to exit.
+const EXIT_LIMIT: Duration = Duration::from_secs(10);
+
+/// What part 6 measured of one app.
 #[derive(Debug, Clone)]
 pub struct AppFigures {
     /// The binary measured.
-    pub binary: std::path::PathBuf,
+    pub binary: PathBuf,
     /// Its size in bytes.
     pub binary_bytes: u64,
     /// Start → first screen, one sample per start (each on a fresh data folder).
@@ -39,76 +52,175 @@ pub struct AppFigures {
     pub idled: Duration,
 }
 
-/// Starts `binary` `starts` times, each on a fresh data folder with no account, and after
-/// the last start lets it idle for `idle` before reading its memory.
-pub async fn measure(binary: &Path, starts: usize, idle: Duration) -> Result<AppFigures, Error> {
-    let binary_bytes = std::fs::metadata(binary)?.len();
-    let mut samples = Vec::with_capacity(starts);
-    let mut idle_pss_kib = None;
-    let mut idle_processes = 0;
-    for n in 0..starts {
-        let home = tempfile::tempdir()?;
-        let mut app = Command::new(binary)
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("SIGNET_LOG", "signet=info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
-        let started = Instant::now();
-        let stdout = app.stdout.take().ok_or(Error::Unexpected {
-            what: "the app's output is not readable",
-        })?;
-        let mut lines = BufReader::new(stdout).lines();
-        let shown = tokio::time::timeout(START_LIMIT, async {
-            while let Some(line) = lines.next_line().await? {
-                if line.contains(FIRST_SCREEN_LOG) {
-                    return Ok(true);
-                }
-            }
-            Ok::<_, std::io::Error>(false)
-        })
-        .await
-        .map_err(|_| Error::TimedOut {
-            what: "the app's first screen",
-        })??;
-        if !shown {
-            return Err(Error::Unexpected {
-                what: "the app exited before its first screen",
-            });
-        }
-        samples.push(started.elapsed());
-        // Keep reading its log so it never blocks on a full pipe while idling.
-        let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        if n + 1 == starts {
-            tokio::time::sleep(idle).await;
-            if let Some(pid) = app.id() {
-                let tree = process_tree(pid);
-                idle_processes = tree.len();
-                idle_pss_kib = Some(
-                    tree.iter()
-                        .filter_map(|pid| {
-                            proc_status_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
-                        })
-                        .sum(),
-                );
+/// Signet and the floor, measured in the same run.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The floor: a minimal Tauri app.
+    pub floor: AppFigures,
+    /// Signet.
+    pub app: AppFigures,
+}
+
+/// One started app: its process, the time to its first screen, its data folder.
+struct Started {
+    child: Child,
+    elapsed: Duration,
+    drain: tokio::task::JoinHandle<()>,
+    _home: tempfile::TempDir,
+}
+
+/// Starts `binary` on a fresh data folder and waits for its first screen.
+async fn start(binary: &Path) -> Result<Started, Error> {
+    let home = tempfile::tempdir()?;
+    let mut child = Command::new(binary)
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("SIGNET_LOG", "signet=info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let started = Instant::now();
+    let stdout = child.stdout.take().ok_or(Error::Unexpected {
+        what: "the app's output is not readable",
+    })?;
+    let mut lines = BufReader::new(stdout).lines();
+    let shown = tokio::time::timeout(START_LIMIT, async {
+        while let Some(line) = lines.next_line().await? {
+            if line.contains(FIRST_SCREEN_LOG) {
+                return Ok(true);
             }
         }
-        app.kill().await?;
-        drain.abort();
+        Ok::<_, std::io::Error>(false)
+    })
+    .await
+    .map_err(|_| Error::TimedOut {
+        what: "the app's first screen",
+    })??;
+    if !shown {
+        return Err(Error::Unexpected {
+            what: "the app exited before its first screen",
+        });
     }
+    let elapsed = started.elapsed();
+    // Keep reading its log so it never blocks on a full pipe while idling.
+    let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(Started {
+        child,
+        elapsed,
+        drain,
+        _home: home,
+    })
+}
+
+impl Started {
+    /// PSS summed over the app's process tree (KiB), and how many processes that is.
+    fn pss(&self) -> Option<(u64, usize)> {
+        let tree = process_tree(self.child.id()?);
+        let kib = tree
+            .iter()
+            .filter_map(|pid| proc_status_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:"))
+            .sum();
+        Some((kib, tree.len()))
+    }
+
+    /// Kills the app and every process it started, and waits until all have exited.
+    async fn stop(mut self) -> Result<(), Error> {
+        let tree = self.child.id().map(process_tree).unwrap_or_default();
+        self.child.kill().await?;
+        for pid in tree.iter().skip(1) {
+            // Its children: WebKit's processes (a failure means it has already gone).
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        self.drain.abort();
+        let deadline = Instant::now() + EXIT_LIMIT;
+        while tree
+            .iter()
+            .any(|pid| Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(*pid))
+        {
+            if Instant::now() > deadline {
+                return Err(Error::TimedOut {
+                    what: "the app's processes to exit",
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+}
+
+/// Measures `binary` alone: `starts` starts, then one more idling for `idle` before its
+/// memory is read.
+pub async fn measure(binary: &Path, starts: usize, idle: Duration) -> Result<AppFigures, Error> {
+    let mut samples = Vec::with_capacity(starts);
+    for _ in 0..starts {
+        let started = start(binary).await?;
+        samples.push(started.elapsed);
+        started.stop().await?;
+    }
+    idle_figures(binary, samples, idle).await
+}
+
+/// Starts `binary` once more, lets it idle, reads its memory, and returns its figures with
+/// the start samples taken before.
+async fn idle_figures(
+    binary: &Path,
+    samples: Vec<Duration>,
+    idle: Duration,
+) -> Result<AppFigures, Error> {
+    let started = start(binary).await?;
+    tokio::time::sleep(idle).await;
+    let pss = started.pss();
+    started.stop().await?;
     Ok(AppFigures {
         binary: binary.to_path_buf(),
-        binary_bytes,
+        binary_bytes: std::fs::metadata(binary)?.len(),
         first_screen: Summary::of(&samples),
-        idle_pss_kib,
-        idle_processes,
+        idle_pss_kib: pss.map(|(kib, _)| kib),
+        idle_processes: pss.map_or(0, |(_, count)| count),
         idled: idle,
     })
+}
+
+/// Measures `floor` and `app` in one run: `starts` starts of each, alternating, then each
+/// alone idling for `idle` before its memory is read (the floor first).
+pub async fn compare(
+    floor: &Path,
+    app: &Path,
+    starts: usize,
+    idle: Duration,
+) -> Result<Comparison, Error> {
+    let mut floor_samples = Vec::with_capacity(starts);
+    let mut app_samples = Vec::with_capacity(starts);
+    for _ in 0..starts {
+        for (binary, samples) in [(floor, &mut floor_samples), (app, &mut app_samples)] {
+            let started = start(binary).await?;
+            samples.push(started.elapsed);
+            started.stop().await?;
+        }
+    }
+    let floor = idle_figures(floor, floor_samples, idle).await?;
+    let app = idle_figures(app, app_samples, idle).await?;
+    Ok(Comparison { floor, app })
+}
+
+/// Whether `pid` has exited and waits only for its parent to reap it.
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let (_, after_command) = stat.rsplit_once(')')?;
+            after_command
+                .split_whitespace()
+                .next()
+                .map(|state| state == "Z")
+        })
+        .unwrap_or(true)
 }
 
 /// `root` and every process descended from it (from `/proc/<pid>/stat`'s parent field).
@@ -157,5 +269,11 @@ mod tests {
         let _ = child.wait();
         assert_eq!(tree[0], std::process::id());
         assert!(tree.contains(&child.id()), "{tree:?}");
+    }
+
+    #[test]
+    fn a_running_process_is_not_a_zombie_and_a_gone_one_counts_as_exited() {
+        assert!(!is_zombie(std::process::id()));
+        assert!(is_zombie(u32::MAX));
     }
 }

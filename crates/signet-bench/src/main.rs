@@ -29,6 +29,10 @@ struct Args {
     /// display and a D-Bus session (`scripts/bench` provides both).
     #[arg(long, value_name = "BINARY")]
     app: Option<PathBuf>,
+    /// Part 6: measure this release build of the floor (`target/release/signet-floor`, a
+    /// minimal Tauri app) in the same run, and Signet against it.
+    #[arg(long, value_name = "BINARY", requires = "app")]
+    floor: Option<PathBuf>,
     /// criterion's output folder (`$CARGO_TARGET_DIR/criterion`) for the P-256 rows.
     #[arg(long, value_name = "DIR")]
     criterion_dir: Option<PathBuf>,
@@ -189,13 +193,23 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(binary) = args.app.as_ref().filter(|_| wanted(6)) {
         let starts = if args.smoke { 1 } else { 5 };
         let idle = std::time::Duration::from_secs(if args.smoke { 1 } else { 10 });
-        let app = part(
-            "part 6 (the app)",
-            &mut loads,
-            signet_bench::app::measure(binary, starts, idle),
-        )
-        .await?;
-        rows.extend(report::app_rows(&app));
+        if let Some(floor) = &args.floor {
+            let comparison = part(
+                "part 6 (the app against the floor)",
+                &mut loads,
+                signet_bench::app::compare(floor, binary, starts, idle),
+            )
+            .await?;
+            rows.extend(report::comparison_rows(&comparison));
+        } else {
+            let app = part(
+                "part 6 (the app)",
+                &mut loads,
+                signet_bench::app::measure(binary, starts, idle),
+            )
+            .await?;
+            rows.extend(report::app_rows(&app));
+        }
     }
     if let Some(dir) = &args.criterion_dir {
         rows.extend(report::criterion_rows(dir));

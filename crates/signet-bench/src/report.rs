@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::app::AppFigures;
+use crate::app::{AppFigures, Comparison};
 use crate::scenarios::{Capacity, IdleCost, Latency};
 use crate::stats::{Summary, ms};
 
@@ -234,6 +234,76 @@ pub fn app_rows(app: &AppFigures) -> Vec<Row> {
             ),
         ),
     ]
+}
+
+/// The targets of part 6, against the floor.
+const SIZE_ABOVE_FLOOR_MIB: f64 = 6.0;
+const PSS_RATIO: f64 = 1.15;
+const START_RATIO: f64 = 1.2;
+
+#[allow(clippy::cast_precision_loss)]
+fn mib_of(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0 / 1024.0
+}
+
+/// Rows of part 6 with the floor: each figure of Signet beside the floor's, against its target.
+pub fn comparison_rows(comparison: &Comparison) -> Vec<Row> {
+    let (floor, app) = (&comparison.floor, &comparison.app);
+    let mut rows = Vec::new();
+    let (app_mib, floor_mib) = (mib_of(app.binary_bytes), mib_of(floor.binary_bytes));
+    rows.push(with_target(
+        row(
+            6,
+            "app: release binary size (UI embedded), against the floor",
+            format!(
+                "Signet {app_mib:.1} MiB · floor {floor_mib:.1} MiB (+{:.1} MiB)",
+                app_mib - floor_mib
+            ),
+        ),
+        "≤ floor + 6 MiB",
+        app_mib <= floor_mib + SIZE_ABOVE_FLOOR_MIB,
+    ));
+    let start = row(
+        6,
+        "app: start → first screen under Xvfb (fresh data folder, starts alternating)",
+        format!(
+            "Signet {} · floor {}",
+            percentiles(app.first_screen.as_ref()),
+            percentiles(floor.first_screen.as_ref())
+        ),
+    );
+    rows.push(match (&app.first_screen, &floor.first_screen) {
+        (Some(a), Some(f)) if !f.p50.is_zero() => {
+            let ratio = a.p50.as_secs_f64() / f.p50.as_secs_f64();
+            let mut start = with_target(start, "p50 ≤ 1.2× floor", ratio <= START_RATIO);
+            let _ = write!(start.result, " (p50 {ratio:.2}×)");
+            start
+        }
+        _ => start,
+    });
+    let memory = row(
+        6,
+        "app: memory when idle (PSS summed over its processes, each app alone)",
+        format!(
+            "Signet {} over {} · floor {} over {} processes, after {} s idle with no account",
+            mib(app.idle_pss_kib),
+            app.idle_processes,
+            mib(floor.idle_pss_kib),
+            floor.idle_processes,
+            app.idled.as_secs()
+        ),
+    );
+    rows.push(match (app.idle_pss_kib, floor.idle_pss_kib) {
+        #[allow(clippy::cast_precision_loss)]
+        (Some(a), Some(f)) if f > 0 => {
+            let ratio = a as f64 / f as f64;
+            let mut memory = with_target(memory, "≤ 1.15× floor", ratio <= PSS_RATIO);
+            let _ = write!(memory.result, " ({ratio:.2}×)");
+            memory
+        }
+        _ => memory,
+    });
+    rows
 }
 
 /// Rows of part 5 from criterion's estimates under `criterion_dir` (`<target>/criterion`),

@@ -91,6 +91,42 @@ pub struct Account {
     /// When the account last answered a challenge (Unix seconds).
     #[serde(default)]
     pub last_used_at: Option<u64>,
+    /// The push token this account's server was last told (3.1 or 3.6b), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_token: Option<PushToken>,
+}
+
+/// A wake-up address from the platform's push service: an APNs device token, an FCM
+/// registration token or a `webpush:` subscription (docs/protocol.md 8.6). It says where to
+/// wake this device, so it stays out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PushToken(String);
+
+impl PushToken {
+    /// The longest token the protocol accepts (docs/protocol.md 3.1), in bytes.
+    pub const MAX_BYTES: usize = 1024;
+
+    /// A token as the platform gave it: surrounding spaces removed; an empty one or one
+    /// longer than [`PushToken::MAX_BYTES`] is [`Error::InvalidPushToken`].
+    pub fn new(token: &str) -> Result<Self, Error> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > Self::MAX_BYTES {
+            return Err(Error::InvalidPushToken);
+        }
+        Ok(Self(token.to_owned()))
+    }
+
+    /// The token's text, as sent to the server.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PushToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PushToken({} bytes)", self.0.len())
+    }
 }
 
 impl Account {

@@ -169,6 +169,18 @@ pub enum Error {
     /// The account asks for a biometric, and this device cannot do one.
     #[error("this account asks for a biometric check, which this device cannot do")]
     UserVerificationUnavailable,
+    /// The platform gave a push token that is empty or longer than the protocol allows.
+    #[error("the push token is empty or longer than 1024 bytes")]
+    InvalidPushToken,
+    /// A wake-up's data is not `{challengeId, userAuthenticatorId}` (docs/protocol.md 8.6).
+    #[error("the wake-up is not valid: {reason}")]
+    InvalidWakeUp {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A wake-up names an authenticator that no account on this device has.
+    #[error("the wake-up is for an authenticator this device does not hold")]
+    WakeUpForUnknownAuthenticator,
     /// A background task of the core stopped unexpectedly.
     #[error("a background task stopped unexpectedly")]
     TaskFailed,
@@ -202,6 +214,12 @@ impl Error {
             Self::Server { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
+    }
+
+    /// Whether the server no longer knows this device's credential (`invalid_credential`:
+    /// removed on the server, or its lease ended): the account needs to be enrolled again.
+    pub fn is_credential_lost(&self) -> bool {
+        self.error_code() == Some(ErrorCode::InvalidCredential)
     }
 
     /// The protocol's `errorCode` of a server error.

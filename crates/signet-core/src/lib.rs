@@ -46,11 +46,11 @@ pub mod history;
 pub mod keys;
 pub mod settings;
 
-pub use accounts::{Account, AccountId, AccountStore};
+pub use accounts::{Account, AccountId, AccountStore, PushToken};
 pub use client::{Client, ClientOptions};
 pub use engine::{
     Answer, Challenge, Decision, Delivery, Engine, EngineConfig, EnrollOptions, Event, Removal,
-    Resolution, UserVerifier, WatchOptions, Watcher,
+    Renewal, Resolution, UserVerifier, WakeUp, WatchOptions, Watcher,
 };
 pub use error::{Error, LinkProblem};
 pub use keys::{DeviceKeyStore, KeyAlias, KeyStoreDescription, KeyringKeyStore, MemoryKeyStore};

@@ -23,6 +23,7 @@ fn account(keys: &MemoryKeyStore) -> Account {
         require_biometric: true,
         created_at: 1_795_000_000,
         last_used_at: None,
+        push_token: None,
     }
 }
 

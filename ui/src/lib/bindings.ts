@@ -4,7 +4,7 @@
 
 export type AccountId = string;
 
-export type Connection = "connected" | "connecting" | "offline";
+export type Connection = "connected" | "connecting" | "offline" | "needsEnrollment";
 
 export type AccountView = {
 /**

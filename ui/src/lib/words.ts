@@ -98,9 +98,10 @@ const connections: Record<ConnectionState, string> = {
   connected: "Connected",
   connecting: "Connecting…",
   offline: "Offline",
+  needsEnrollment: "Needs to be enrolled again",
 };
 
-/** "Connected", "Connecting…", "Offline". */
+/** "Connected", "Connecting…", "Offline", "Needs to be enrolled again". */
 export function connectionWords(state: ConnectionState): string {
   return connections[state] ?? state;
 }

@@ -243,6 +243,25 @@ describe("the accounts screen", () => {
     expect(screen.queryByText("Not used yet")).toBeNull();
   });
 
+  it("says an account the server no longer knows needs enrolling again, and offers to, instead of Offline", async () => {
+    const fixture = { accounts: [{ ...account, connection: "connected" as const }] };
+    mockShell(fixture);
+    const { emit } = await import("@tauri-apps/api/event");
+    const onadd = vi.fn();
+    render(Accounts, { props: { biometric: null, onadd } });
+    await screen.findByText("Connected", { exact: false });
+    expect(screen.queryByTestId("account-needs-enrollment")).toBeNull();
+    await new Promise((r) => setTimeout(r, 0));
+    await emit("connection-changed", { accountId: "acc-1", connection: "needsEnrollment" });
+    const notice = await screen.findByTestId("account-needs-enrollment");
+    expect(notice.textContent).toContain("new enrollment link");
+    const item = screen.getByRole("listitem", { name: "Acme" });
+    expect(item.textContent).toContain("Needs to be enrolled again");
+    expect(item.textContent).not.toContain("Offline");
+    await fireEvent.click(screen.getByRole("button", { name: "Enroll Acme (alice@example.com) again" }));
+    expect(onadd).toHaveBeenCalledOnce();
+  });
+
   it("shows the pause after \"It wasn't me\" with what is left of it", async () => {
     mockShell({ accounts: [{ ...account, pausedUntil: Date.now() + 299_500 }] });
     render(Accounts, { props: { biometric: null, onadd: vi.fn() } });

@@ -178,6 +178,7 @@ describe("challenge words", () => {
     expect(connectionWords("connected")).toBe("Connected");
     expect(connectionWords("connecting")).toBe("Connecting…");
     expect(connectionWords("offline")).toBe("Offline");
+    expect(connectionWords("needsEnrollment")).toBe("Needs to be enrolled again");
   });
 
   it("show amount and merchant or a note first, other plain values after, nested ones not at all", () => {

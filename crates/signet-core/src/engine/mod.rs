@@ -6,6 +6,7 @@
 
 mod account_list;
 mod challenge;
+mod lease;
 mod verify;
 mod watch;
 
@@ -26,11 +27,12 @@ use tokio::task::{AbortHandle, JoinSet};
 use account_list::AccountList;
 use challenge::PendingSet;
 pub use challenge::{Answer, Challenge, DEFAULT_CHALLENGE_LIFETIME_SECS, Decision};
+pub use lease::{Renewal, WakeUp, next_renewal};
 pub use verify::{NoUserVerification, UserVerifier, VerificationFailed};
 use watch::Fetched;
 pub use watch::{Delivery, Event, Resolution, Step, WatchOptions, Watcher, backoff};
 
-use crate::accounts::{Account, AccountId, AccountStore};
+use crate::accounts::{Account, AccountId, AccountStore, PushToken};
 use crate::client::{Client, ClientOptions};
 use crate::enrollment::{self, TokenClaims};
 use crate::history::{History, HistoryEntry, Outcome};
@@ -129,6 +131,10 @@ pub struct Engine {
     /// Accounts whose server refuses new challenges after "it wasn't me", until when (Unix
     /// seconds; docs/protocol.md 8.4). Kept in memory only.
     paused: Mutex<HashMap<AccountId, u64>>,
+    /// The push token the platform gave last (none on platforms without wake-ups).
+    push_token: Mutex<Option<PushToken>>,
+    /// Woken after an enrollment, so the lease loop learns the new credential's lease.
+    leases_due: Notify,
 }
 
 /// How many resolutions a slow subscriber may fall behind before it misses some.
@@ -169,6 +175,8 @@ impl Engine {
             accounts_changed: Notify::new(),
             resolutions: broadcast::channel(RESOLUTIONS_BUFFER).0,
             paused: Mutex::new(HashMap::new()),
+            push_token: Mutex::new(None),
+            leases_due: Notify::new(),
         })
     }
 
@@ -315,12 +323,14 @@ impl Engine {
         let keys = Arc::clone(&self.keys);
         let create_alias = alias.clone();
         let public_key = blocking(move || keys.create(&create_alias)).await?;
-        // 3. 3.1 add credential, with the track token as Bearer.
+        // 3. 3.1 add credential, with the track token as Bearer, and the push token when
+        //    the platform gave one (docs/protocol.md 8.6).
+        let push_token = self.current_push_token();
         let request = AddCredentialRequest {
             public_key: public_key.to_spki_base64(),
             device_name: self.device_name.clone(),
             device_platform: Some(self.device_platform.as_str().to_owned()),
-            push_token: None,
+            push_token: push_token.as_ref().map(|token| token.as_str().to_owned()),
         };
         let credential = match client.add_credential(&link.token, &request).await {
             Ok(credential) => credential,
@@ -345,9 +355,11 @@ impl Engine {
             require_biometric: options.require_biometric,
             created_at: self.clock.now_seconds(),
             last_used_at: None,
+            push_token,
         };
         self.update_accounts(|accounts| accounts.push(account.clone()))?;
         self.accounts_changed.notify_one();
+        self.leases_due.notify_one();
         Ok(account)
     }
 
@@ -356,11 +368,12 @@ impl Engine {
     pub async fn reenroll(&self, id: &AccountId, link: &EnrollmentLink) -> Result<Account, Error> {
         let account = self.account_or_err(id)?;
         let client = self.client(&link.base_url, &link.tenant_id)?;
+        let push_token = self.current_push_token();
         let request = AddCredentialRequest {
             public_key: account.public_key.to_spki_base64(),
             device_name: self.device_name.clone(),
             device_platform: Some(self.device_platform.as_str().to_owned()),
-            push_token: None,
+            push_token: push_token.as_ref().map(|token| token.as_str().to_owned()),
         };
         let credential = client
             .add_credential(&link.token, &request)
@@ -371,6 +384,7 @@ impl Engine {
         updated.tenant_id.clone_from(&link.tenant_id);
         updated.user_id = credential.user_id;
         updated.authenticator_id = credential.user_authenticator_id;
+        updated.push_token = push_token;
         let saved = updated.clone();
         self.update_accounts(|accounts| {
             if let Some(slot) = accounts.iter_mut().find(|a| a.id == saved.id) {
@@ -378,6 +392,7 @@ impl Engine {
             }
         })?;
         self.accounts_changed.notify_one();
+        self.leases_due.notify_one();
         Ok(updated)
     }
 
@@ -676,23 +691,36 @@ impl Engine {
     }
 
     /// Keep-alive: renews the credential's lease on the server (3.6a, then 3.6b with
-    /// `resetExpiry: true`).
+    /// `resetExpiry: true`), and tells it the platform's push token when it has not been told
+    /// this one yet (the account then records it).
     pub async fn keep_alive(&self, id: &AccountId) -> Result<UpdateCredentialResponse, Error> {
         let account = self.account_or_err(id)?;
         let client = self.client(&account.base_url, &account.tenant_id)?;
+        let push_token = self
+            .current_push_token()
+            .filter(|token| account.push_token.as_ref() != Some(token));
         // 1. 3.6a: a nonce and its challenge id.
         let nonce = client.update_nonce(&account.public_key).await?;
-        // 2. Signed, and 3.6b.
+        // 2. Signed, and 3.6b: the lease renewed, the new push token if there is one.
         let signature = self.sign(&account.key_alias, nonce.message).await?;
-        client
+        let response = client
             .update_credential(&UpdateCredentialRequest {
                 challenge_id: nonce.challenge_id,
                 public_key: account.public_key.to_spki_base64(),
                 signature,
-                push_token: None,
+                push_token: push_token.as_ref().map(|token| token.as_str().to_owned()),
                 reset_expiry: Some(true),
             })
-            .await
+            .await?;
+        // 3. The server has the token now: recorded, so it is not sent again.
+        if let Some(token) = push_token {
+            self.update_accounts(|accounts| {
+                if let Some(account) = accounts.iter_mut().find(|a| &a.id == id) {
+                    account.push_token = Some(token);
+                }
+            })?;
+        }
+        Ok(response)
     }
 
     /// Watches every account until `events` is closed (or this future is dropped), sending
@@ -701,6 +729,8 @@ impl Engine {
         let mut tasks = JoinSet::new();
         let mut watching: HashMap<AccountId, AbortHandle> = HashMap::new();
         let mut resolutions = self.resolutions();
+        // Leases and push tokens are kept up to date beside the watch loops.
+        let leases = tokio::spawn(lease::lease_loop(Arc::clone(&self), events.clone()));
         loop {
             // 1. One watch loop per account; stopped ones for removed accounts.
             let ids: Vec<AccountId> = self.accounts().into_iter().map(|a| a.id).collect();
@@ -738,6 +768,7 @@ impl Engine {
                 },
             }
         }
+        leases.abort();
     }
 }
 

@@ -41,6 +41,10 @@ pub struct WatchOptions {
     pub backoff_initial: Duration,
     /// The longest pause after errors.
     pub backoff_max: Duration,
+    /// The longest pause between two renewals of the credentials' leases (3.6b
+    /// `resetExpiry`); shorter when a lease ends sooner (see
+    /// [`next_renewal`](super::next_renewal)).
+    pub lease_renewal: Duration,
 }
 
 impl Default for WatchOptions {
@@ -50,6 +54,7 @@ impl Default for WatchOptions {
             poll_interval: Duration::from_secs(3),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
+            lease_renewal: Duration::from_secs(24 * 60 * 60),
         }
     }
 }
@@ -104,7 +109,14 @@ pub enum Event {
         /// The new mode.
         delivery: Delivery,
     },
-    /// The server refuses this account (e.g. `invalid_credential`: removed on the server).
+    /// The server no longer knows this account's credential (`invalid_credential`: removed
+    /// on the server, or its lease ended): it needs to be enrolled again.
+    #[serde(rename_all = "camelCase")]
+    NeedsEnrollment {
+        /// The account.
+        account_id: AccountId,
+    },
+    /// The server refuses this account for another reason.
     #[serde(rename_all = "camelCase")]
     AccountProblem {
         /// The account.
@@ -236,7 +248,15 @@ impl Watcher {
                 self.lost = true;
                 backoff(&options, self.failures)
             }
-            // 6. The server refuses the account: report, and ask again only rarely.
+            // 6. The server no longer knows the credential: it needs enrolling again. Asked
+            //    again only rarely (an enrollment of the same key brings it back).
+            Err(error) if error.is_credential_lost() => {
+                events.push(Event::NeedsEnrollment {
+                    account_id: self.account.clone(),
+                });
+                options.backoff_max
+            }
+            // 7. The server refuses the account otherwise: report, and ask again only rarely.
             Err(error) => {
                 events.push(Event::AccountProblem {
                     account_id: self.account.clone(),
