@@ -120,7 +120,7 @@ async fn a_new_push_token_replaces_the_old_one_on_every_account_s_server() {
 async fn a_token_the_server_did_not_take_is_sent_again_at_the_next_renewal() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let world = World::start_with(|config| config.db = Some(db.clone())).await;
+    let world = World::start_with(|config| config.db = Some(db.clone().into())).await;
     let (engine, account) = world.enrolled(dir.path(), "ada").await;
     let addr = world.server.addr;
     let tenant_id = world.server.tenant_id.clone();
