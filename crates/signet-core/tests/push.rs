@@ -30,8 +30,25 @@ async fn stored_token(world: &World, account: &Account) -> Option<String> {
         .push_token
 }
 
-fn token(text: &str) -> PushToken {
-    PushToken::new(text).expect("a valid token")
+/// A Web Push subscription token (docs/protocol.md 8.6) whose endpoint ends in `name`: the
+/// form a desktop device's server accepts (APNs and FCM tokens need `ios` and `android`).
+fn token_text(name: &str) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let point = p256::SecretKey::from_slice(&[7; 32])
+        .expect("a valid scalar")
+        .public_key()
+        .to_sec1_bytes()
+        .into_vec();
+    let json = serde_json::json!({
+        "endpoint": format!("https://push.example/{name}"),
+        "keys": {"p256dh": URL_SAFE_NO_PAD.encode(point), "auth": URL_SAFE_NO_PAD.encode([9u8; 16])},
+    });
+    format!("webpush:{}", URL_SAFE_NO_PAD.encode(json.to_string()))
+}
+
+fn token(name: &str) -> PushToken {
+    PushToken::new(&token_text(name)).expect("a valid token")
 }
 
 async fn leased_world() -> World {
@@ -43,20 +60,15 @@ async fn the_push_token_reaches_the_server_at_enrollment_with_the_platform() {
     let world = World::start().await;
     let dir = tempfile::tempdir().unwrap();
     let engine = world.engine(dir.path(), Arc::new(MemoryKeyStore::new()));
-    assert!(
-        engine
-            .set_push_token(token("apns-token-1"))
-            .await
-            .is_empty()
-    );
+    assert!(engine.set_push_token(token("web-push-1")).await.is_empty());
 
     let account = world.enroll(&engine, "ada").await;
 
     assert_eq!(
         stored_token(&world, &account).await.as_deref(),
-        Some("apns-token-1")
+        Some(token_text("web-push-1").as_str())
     );
-    assert_eq!(account.push_token, Some(token("apns-token-1")));
+    assert_eq!(account.push_token, Some(token("web-push-1")));
     let credential = world
         .server
         .store()
@@ -98,11 +110,11 @@ async fn a_new_push_token_replaces_the_old_one_on_every_account_s_server() {
     );
     assert_eq!(
         stored_token(&world, &here).await.as_deref(),
-        Some("token-2")
+        Some(token_text("token-2").as_str())
     );
     assert_eq!(
         stored_token(&other, &there).await.as_deref(),
-        Some("token-2")
+        Some(token_text("token-2").as_str())
     );
     // Recorded: the same token again sends nothing, and survives a restart.
     assert!(engine.set_push_token(token("token-2")).await.is_empty());
@@ -144,7 +156,10 @@ async fn a_token_the_server_did_not_take_is_sent_again_at_the_next_renewal() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.push_token.as_deref(), Some("token-while-down"));
+    assert_eq!(
+        stored.push_token.as_deref(),
+        Some(token_text("token-while-down").as_str())
+    );
 }
 
 #[tokio::test]
@@ -279,7 +294,10 @@ fn an_empty_or_oversized_push_token_is_refused() {
         Err(Error::InvalidPushToken)
     ));
     assert_eq!(
-        format!("{:?}", token("secret-address")),
+        format!(
+            "{:?}",
+            PushToken::new("secret-address").expect("a valid token")
+        ),
         "PushToken(14 bytes)"
     );
 }
