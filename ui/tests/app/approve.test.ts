@@ -127,6 +127,7 @@ describe("the real app against a real signet-server", () => {
     expect(error).not.toContain("Remove the account");
     await snapshot("app-xvfb-enroll-used.png", { docs: true });
     await session.click(await session.waitFor("[data-testid=nav-accounts]"));
+    await session.waitFor(".account-list > li"); // the list renders after the screen appears
     const cards = await session.execute<number>("return document.querySelectorAll('.account-list > li').length");
     expect(cards).toBe(1);
   });

@@ -57,6 +57,9 @@ export class TauriDriver {
       {
         stdio: ["ignore", "inherit", "inherit"],
         env: { ...process.env, XDG_DATA_HOME: mkdtempSync(join(tmpdir(), "signet-app-data-")), ...env },
+        // Its own process group, with WebKitWebDriver and the app it launches: `stop` ends them
+        // all (a closed window only hides the app in the tray, and one instance only runs).
+        detached: true,
       },
     );
     const url = `http://127.0.0.1:${port}`;
@@ -75,8 +78,13 @@ export class TauriDriver {
     throw new Error("tauri-driver did not start listening within 10 s");
   }
 
+  /** Ends tauri-driver, WebKitWebDriver and the app: the whole process group. */
   stop(): void {
-    this.child.kill("SIGTERM");
+    try {
+      if (this.child.pid !== undefined) process.kill(-this.child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
   }
 }
 
