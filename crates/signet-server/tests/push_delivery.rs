@@ -376,54 +376,6 @@ async fn web_push_server(deadline: Duration) -> (Harness, String) {
     (h, public)
 }
 
-/// A device of `user` enrolled with `push_token` on `platform`.
-async fn enrolled_with(
-    h: &Harness,
-    user: &str,
-    platform: &str,
-    push_token: Option<&str>,
-) -> Device {
-    let device = Device::new(&h.server.tenant_id);
-    let token = h.enroll_token(user).await;
-    let mut body = json!({"publicKey": device.pk(), "devicePlatform": platform});
-    if let Some(push_token) = push_token {
-        body["pushToken"] = push_token.into();
-    }
-    let enrolled = h
-        .call(
-            Method::POST,
-            "/client/user-authenticators/push",
-            Some(&format!("Bearer {token}")),
-            Some(body),
-        )
-        .await
-        .ok();
-    Device {
-        authenticator_id: enrolled["userAuthenticatorId"]
-            .as_str()
-            .expect("id")
-            .to_owned(),
-        ..device
-    }
-}
-
-/// A sign-in for `user`: `(track token, challenge-push answer)`, with the initiator's IP and
-/// user agent set so a leak of them would show.
-async fn sign_in(h: &Harness, user: &str) -> (String, Value) {
-    let (token, _) = h
-        .sign_in(
-            user,
-            json!({"ipAddress": "203.0.113.77", "userAgent": "LeakyBrowser/1.0",
-                   "custom": {"amount": "4242"}}),
-        )
-        .await;
-    let started = h
-        .start_challenge(&token, json!({"action": "signIn"}))
-        .await
-        .ok();
-    (token, started)
-}
-
 /// The wake-up holds the two ids and the generic text, nothing of the sign-in.
 fn assert_no_login_details(payload: &Value, user: &str, challenge_id: &str, device: &Device) {
     assert_eq!(payload["challengeId"], challenge_id);
@@ -474,8 +426,8 @@ async fn next(received: &mut mpsc::UnboundedReceiver<Result<Value, String>>) -> 
 async fn a_web_push_wake_up_is_encrypted_for_the_subscription_and_signed_with_vapid() {
     let (h, vapid) = web_push_server(Duration::from_secs(2)).await;
     let (token, mut received) = push_service(&vapid, vec![]).await;
-    let device = enrolled_with(&h, "ada", "linux", Some(&token)).await;
-    let (track, started) = sign_in(&h, "ada").await;
+    let device = h.enrolled_with("ada", "linux", Some(&token)).await;
+    let (track, started) = h.sign_in_with_login_details("ada").await;
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     assert_eq!(
         started["deliveryResults"],
@@ -493,9 +445,9 @@ async fn a_device_without_a_token_or_without_a_configured_channel_is_reported_an
     // No channel at all: a Web Push token is CHANNEL_NOT_CONFIGURED, no token NO_PUSH_TOKEN.
     let h = Harness::start().await;
     let (token, _received) = push_service("unused", vec![]).await;
-    let with_token = enrolled_with(&h, "bo", "linux", Some(&token)).await;
-    let without = enrolled_with(&h, "bo", "linux", None).await;
-    let (track, started) = sign_in(&h, "bo").await;
+    let with_token = h.enrolled_with("bo", "linux", Some(&token)).await;
+    let without = h.enrolled_with("bo", "linux", None).await;
+    let (track, started) = h.sign_in_with_login_details("bo").await;
     let results = started["deliveryResults"]
         .as_array()
         .expect("results")
@@ -517,7 +469,7 @@ async fn a_device_without_a_token_or_without_a_configured_channel_is_reported_an
 async fn a_device_holding_a_long_poll_gets_the_challenge_without_a_wake_up() {
     let (h, vapid) = web_push_server(Duration::from_secs(2)).await;
     let (token, mut received) = push_service(&vapid, vec![]).await;
-    let device = enrolled_with(&h, "cy", "linux", Some(&token)).await;
+    let device = h.enrolled_with("cy", "linux", Some(&token)).await;
     let waiting = {
         let (api, device) = (h.api.clone(), device.clone());
         tokio::spawn(async move { device.fetch(&api, Some(20)).await.ok() })
@@ -525,7 +477,7 @@ async fn a_device_holding_a_long_poll_gets_the_challenge_without_a_wake_up() {
     while h.server.long_polls_waiting() == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let (_, started) = sign_in(&h, "cy").await;
+    let (_, started) = h.sign_in_with_login_details("cy").await;
     assert_eq!(error_code(&started), Value::Null);
     let fetched = waiting.await.expect("the long-poll ends");
     assert_eq!(fetched["challengeId"], started["challengeId"]);
@@ -553,8 +505,8 @@ async fn a_push_service_that_refuses_connections_fails_delivery_but_not_the_chal
         auth: [1; 16],
     }
     .to_token();
-    let device = enrolled_with(&h, "di", "linux", Some(&token)).await;
-    let (track, started) = sign_in(&h, "di").await;
+    let device = h.enrolled_with("di", "linux", Some(&token)).await;
+    let (track, started) = h.sign_in_with_login_details("di").await;
     assert_eq!(error_code(&started), "DELIVERY_FAILED");
     let challenge_id = started["challengeId"].as_str().expect("id");
     assert_still_answerable(&h, &device, &track, challenge_id).await;
@@ -564,9 +516,9 @@ async fn a_push_service_that_refuses_connections_fails_delivery_but_not_the_chal
 async fn a_push_service_that_hangs_does_not_hold_the_answer_past_the_deadline() {
     let (h, vapid) = web_push_server(Duration::from_millis(300)).await;
     let (token, mut received) = push_service(&vapid, vec![Reply::Hang]).await;
-    let device = enrolled_with(&h, "ed", "linux", Some(&token)).await;
+    let device = h.enrolled_with("ed", "linux", Some(&token)).await;
     let started_at = Instant::now();
-    let (track, started) = sign_in(&h, "ed").await;
+    let (track, started) = h.sign_in_with_login_details("ed").await;
     let took = started_at.elapsed();
     assert_eq!(error_code(&started), "DELIVERY_FAILED");
     // The deadline is 0.3 s; the bound leaves room for a loaded machine, and is far below the
@@ -585,8 +537,8 @@ async fn a_429_with_retry_after_is_retried_and_delivered() {
         vec![Reply::Status(429, Some(1)), Reply::Status(201, None)],
     )
     .await;
-    let device = enrolled_with(&h, "fay", "linux", Some(&token)).await;
-    let (track, started) = sign_in(&h, "fay").await;
+    let device = h.enrolled_with("fay", "linux", Some(&token)).await;
+    let (track, started) = h.sign_in_with_login_details("fay").await;
     assert_eq!(error_code(&started), Value::Null);
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     let first = next(&mut received).await;
@@ -600,13 +552,13 @@ async fn a_429_with_retry_after_is_retried_and_delivered() {
 async fn a_410_forgets_the_token_and_the_next_challenge_says_no_push_token() {
     let (h, vapid) = web_push_server(Duration::from_secs(2)).await;
     let (token, mut received) = push_service(&vapid, vec![Reply::Status(410, None)]).await;
-    let device = enrolled_with(&h, "gus", "linux", Some(&token)).await;
-    let (track, started) = sign_in(&h, "gus").await;
+    let device = h.enrolled_with("gus", "linux", Some(&token)).await;
+    let (track, started) = h.sign_in_with_login_details("gus").await;
     assert_eq!(error_code(&started), "TOKEN_INVALID");
     next(&mut received).await;
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     assert_still_answerable(&h, &device, &track, &challenge_id).await;
-    let (_, again) = sign_in(&h, "gus").await;
+    let (_, again) = h.sign_in_with_login_details("gus").await;
     assert_eq!(error_code(&again), "NO_PUSH_TOKEN");
     assert!(received.try_recv().is_err(), "a forgotten token was used");
 }
@@ -625,8 +577,8 @@ async fn the_webhook_gets_a_signed_push_created_event_per_device() {
     })
     .await;
     let (token, _push) = push_service("unused", vec![]).await;
-    let device = enrolled_with(&h, "hal", "linux", Some(&token)).await;
-    let (track, started) = sign_in(&h, "hal").await;
+    let device = h.enrolled_with("hal", "linux", Some(&token)).await;
+    let (track, started) = h.sign_in_with_login_details("hal").await;
     assert_eq!(error_code(&started), Value::Null);
     let event = next(&mut received).await;
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
@@ -661,8 +613,8 @@ async fn a_webhook_that_refuses_is_webhook_failed_and_the_challenge_stays_answer
         config.delivery.webhook = Some(Arc::new(webhook));
     })
     .await;
-    let device = enrolled_with(&h, "ivy", "linux", None).await;
-    let (track, started) = sign_in(&h, "ivy").await;
+    let device = h.enrolled_with("ivy", "linux", None).await;
+    let (track, started) = h.sign_in_with_login_details("ivy").await;
     assert_eq!(error_code(&started), "WEBHOOK_FAILED");
     next(&mut received).await;
     let challenge_id = started["challengeId"].as_str().expect("id");
@@ -675,7 +627,7 @@ async fn an_unsigned_long_poll_does_not_stop_the_wake_up() {
     // the device's wake-ups.
     let (h, vapid) = web_push_server(Duration::from_secs(2)).await;
     let (token, mut received) = push_service(&vapid, vec![]).await;
-    let device = enrolled_with(&h, "jo", "linux", Some(&token)).await;
+    let device = h.enrolled_with("jo", "linux", Some(&token)).await;
     let waiting = {
         let (api, device) = (h.api.clone(), device.clone());
         tokio::spawn(async move {
@@ -696,7 +648,7 @@ async fn an_unsigned_long_poll_does_not_stop_the_wake_up() {
     while h.server.long_polls_waiting() == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let (_, started) = sign_in(&h, "jo").await;
+    let (_, started) = h.sign_in_with_login_details("jo").await;
     assert_eq!(error_code(&started), Value::Null);
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     assert_no_login_details(&next(&mut received).await, "jo", &challenge_id, &device);

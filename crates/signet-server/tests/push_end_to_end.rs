@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use common::{Device, Harness};
 use push_stand_ins::{ApnsStandIn, FcmStandIn, assert_apns_payload, assert_private};
-use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use signet_protocol::clock::{Clock, SystemClock};
 use signet_server::ConnectionLimits;
 use signet_server::push::apns::{Apns, ApnsConfig};
@@ -50,45 +49,6 @@ async fn server(apns: Option<Arc<dyn Channel>>, fcm: Option<Arc<dyn Channel>>) -
     .await
 }
 
-/// A device of `user` enrolled on `platform` with `push_token`.
-async fn enrolled_with(h: &Harness, user: &str, platform: &str, push_token: &str) -> Device {
-    let device = Device::new(&h.server.tenant_id);
-    let token = h.enroll_token(user).await;
-    let enrolled = h
-        .call(
-            Method::POST,
-            "/client/user-authenticators/push",
-            Some(&format!("Bearer {token}")),
-            Some(json!({"publicKey": device.pk(), "devicePlatform": platform, "pushToken": push_token})),
-        )
-        .await
-        .ok();
-    Device {
-        authenticator_id: enrolled["userAuthenticatorId"]
-            .as_str()
-            .expect("id")
-            .to_owned(),
-        ..device
-    }
-}
-
-/// A sign-in for `user` with an IP address, a user agent and custom data that must not leak:
-/// `(track token, challenge-push answer)`.
-async fn sign_in(h: &Harness, user: &str) -> (String, Value) {
-    let (token, _) = h
-        .sign_in(
-            user,
-            json!({"ipAddress": "203.0.113.77", "userAgent": "LeakyBrowser/1.0",
-                   "custom": {"amount": "4242"}}),
-        )
-        .await;
-    let started = h
-        .start_challenge(&token, json!({"action": "signIn"}))
-        .await
-        .ok();
-    (token, started)
-}
-
 const LOGIN_DETAILS: [&str; 4] = ["signIn", "203.0.113.77", "LeakyBrowser", "4242"];
 
 /// The device fetches the challenge and approves it; the initiator sees it verified.
@@ -106,8 +66,8 @@ async fn approve(h: &Harness, device: &Device, token: &str, challenge_id: &str) 
 async fn a_challenge_created_through_the_initiator_api_wakes_the_iphone_through_apns() {
     let stand_in = ApnsStandIn::start().await;
     let h = server(Some(Arc::new(apns(&stand_in))), None).await;
-    let device = enrolled_with(&h, "ada", "ios", APNS_TOKEN).await;
-    let (track, started) = sign_in(&h, "ada").await;
+    let device = h.enrolled_with("ada", "ios", Some(APNS_TOKEN)).await;
+    let (track, started) = h.sign_in_with_login_details("ada").await;
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     assert_eq!(
         started["deliveryResults"],
@@ -131,12 +91,12 @@ async fn an_apns_410_forgets_the_token_and_the_next_challenge_says_no_push_token
     let stand_in = ApnsStandIn::start().await;
     let h = server(Some(Arc::new(apns(&stand_in))), None).await;
     let gone = format!("0410{}", &APNS_TOKEN[4..]);
-    let device = enrolled_with(&h, "bea", "ios", &gone).await;
-    let (track, started) = sign_in(&h, "bea").await;
+    let device = h.enrolled_with("bea", "ios", Some(&gone)).await;
+    let (track, started) = h.sign_in_with_login_details("bea").await;
     assert_eq!(started["deliveryResults"][0]["errorCode"], "TOKEN_INVALID");
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     approve(&h, &device, &track, &challenge_id).await;
-    let (_, again) = sign_in(&h, "bea").await;
+    let (_, again) = h.sign_in_with_login_details("bea").await;
     assert_eq!(again["deliveryResults"][0]["errorCode"], "NO_PUSH_TOKEN");
     assert_eq!(stand_in.received().len(), 1, "a forgotten token was used");
 }
@@ -152,8 +112,8 @@ async fn a_challenge_wakes_the_android_phone_through_fcm() {
     })
     .expect("FCM channel");
     let h = server(None, Some(Arc::new(fcm))).await;
-    let device = enrolled_with(&h, "cyd", "android", FCM_TOKEN).await;
-    let (_, started) = sign_in(&h, "cyd").await;
+    let device = h.enrolled_with("cyd", "android", Some(FCM_TOKEN)).await;
+    let (_, started) = h.sign_in_with_login_details("cyd").await;
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     assert_eq!(
         started["deliveryResults"],
@@ -203,8 +163,8 @@ async fn a_server_with_a_push_gateway_wakes_the_iphone_through_the_gateway_and_a
     })
     .expect("client");
     let h = server(Some(Arc::new(client.apns())), Some(Arc::new(client.fcm()))).await;
-    let device = enrolled_with(&h, "dov", "ios", APNS_TOKEN).await;
-    let (track, started) = sign_in(&h, "dov").await;
+    let device = h.enrolled_with("dov", "ios", Some(APNS_TOKEN)).await;
+    let (track, started) = h.sign_in_with_login_details("dov").await;
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     assert_eq!(
         started["deliveryResults"],

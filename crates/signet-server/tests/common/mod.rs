@@ -149,4 +149,53 @@ impl Harness {
             .await
             .expect("request is answered")
     }
+
+    /// A device of `user` enrolled on `platform`, with `push_token` if given
+    /// (docs/protocol.md 3.1, 8.6).
+    pub async fn enrolled_with(
+        &self,
+        user: &str,
+        platform: &str,
+        push_token: Option<&str>,
+    ) -> Device {
+        let device = Device::new(&self.server.tenant_id);
+        let token = self.enroll_token(user).await;
+        let mut body = json!({"publicKey": device.pk(), "devicePlatform": platform});
+        if let Some(push_token) = push_token {
+            body["pushToken"] = push_token.into();
+        }
+        let enrolled = self
+            .call(
+                Method::POST,
+                "/client/user-authenticators/push",
+                Some(&format!("Bearer {token}")),
+                Some(body),
+            )
+            .await
+            .ok();
+        Device {
+            authenticator_id: enrolled["userAuthenticatorId"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+            ..device
+        }
+    }
+
+    /// A sign-in for `user` with an IP address, a user agent and custom data that a wake-up
+    /// must not carry: `(track token, challenge-push answer)`.
+    pub async fn sign_in_with_login_details(&self, user: &str) -> (String, Value) {
+        let (token, _) = self
+            .sign_in(
+                user,
+                json!({"ipAddress": "203.0.113.77", "userAgent": "LeakyBrowser/1.0",
+                       "custom": {"amount": "4242"}}),
+            )
+            .await;
+        let started = self
+            .start_challenge(&token, json!({"action": "signIn"}))
+            .await
+            .ok();
+        (token, started)
+    }
 }
