@@ -43,7 +43,8 @@
 //! - [`store`]: all storage behind one type, [`Store`], on SQLite (WAL) or PostgreSQL
 //!   ([`Database`]; migrations in `migrations/sqlite` and `migrations/postgres`); one
 //!   transaction per state change.
-//! - `notify`: in-process wake-ups for long-poll.
+//! - `notify`: wake-ups for long-poll; `fanout`: on PostgreSQL, wake-ups and tenant changes
+//!   sent to and received from the other servers of the database (LISTEN/NOTIFY).
 //! - `token`: HS256 track and access tokens.
 //! - [`push`]: wake-ups on challenge creation (webhook, Web Push, and the channels APNs, FCM
 //!   and a push gateway plug in as [`push::wake::Channel`]s).
@@ -56,6 +57,7 @@ mod config;
 mod connections;
 mod error;
 mod extract;
+mod fanout;
 mod health;
 pub mod log_sink;
 mod notify;
@@ -308,6 +310,15 @@ pub async fn spawn_with_routes(
     let (database, temp_dir, store, token_key) = open_database(&config).await?;
     #[cfg(not(feature = "test-util"))]
     let () = temp_dir;
+    //    On PostgreSQL, changes (wake-ups, tenants) also go to the other servers.
+    let fanout = match &database {
+        Database::Postgres(url) => {
+            let (outbox, inbox) = fanout::outbox();
+            store.publish_tenant_changes(outbox.clone());
+            Some((url.clone(), outbox, inbox))
+        }
+        Database::Sqlite(_) => None,
+    };
     // 2. The tenant.
     let now = config.clock.now_ms();
     let (tenant, secret_key, tenant_created) =
@@ -319,7 +330,19 @@ pub async fn spawn_with_routes(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}/v1"));
     let (stop, shutting_down) = watch::channel(false);
-    let notifier = Arc::new(Notifier::default());
+    let (notifier, fanout) = match fanout {
+        Some((url, outbox, inbox)) => (Arc::new(Notifier::with_outbox(outbox)), Some((url, inbox))),
+        None => (Arc::new(Notifier::default()), None),
+    };
+    if let Some((url, inbox)) = fanout {
+        fanout::start(
+            &url,
+            inbox,
+            Arc::clone(&notifier),
+            store.clone(),
+            &shutting_down,
+        )?;
+    }
     let requests = Arc::new(AtomicU64::new(0));
     let state = AppState {
         store: store.clone(),
