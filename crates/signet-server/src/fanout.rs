@@ -1,6 +1,8 @@
 //! Wake-ups and tenant changes across the servers of one PostgreSQL database.
 //!
-//! Every server LISTENs on the channel [`CHANNEL`] on a connection of its own. Whoever wakes a
+//! Every server LISTENs on a channel of its schema (`signet_` and 16 letters of a hash of the
+//! schema's name, so deployments in different schemas of one database do not hear each
+//! other) on a connection of its own. Whoever wakes a
 //! topic (`notify::Notifier::notify`, after the commit) or changes a tenant hands the change
 //! to its [`Outbox`]; a task sends what gathered there with `pg_notify`, many changes to a
 //! payload and many payloads to a statement. The other servers wake the topic's local
@@ -10,7 +12,8 @@
 //! reaches it. So on every (re)subscription a server wakes all its waiters once (they
 //! re-read the database) and drops its whole tenant cache, and it retries a lost
 //! subscription at once and then every second at most. As a safety net against a
-//! subscription that is down unnoticed, every [`RECHECK`] it wakes all its waiters to
+//! subscription that is down unnoticed, every `Config::recheck_interval` ([`RECHECK`] by
+//! default) it wakes all its waiters to
 //! re-read anyway.
 //!
 //! A payload is `<origin> <change> <change> ...`: the sending server's random origin (a
@@ -30,10 +33,8 @@ use tokio::sync::{mpsc, watch};
 use crate::notify::{Notifier, TopicKey};
 use crate::store::Store;
 
-/// The PostgreSQL notification channel of Signet's servers.
-pub(crate) const CHANNEL: &str = "signet_changes";
-
-/// How often every waiter is woken to re-read, whatever the subscription says.
+/// How often every waiter is woken to re-read, whatever the subscription says (the
+/// default of `Config::recheck_interval`).
 pub(crate) const RECHECK: Duration = Duration::from_secs(5);
 
 /// The first wait before a lost subscription is tried again, and the longest.
@@ -82,13 +83,14 @@ pub(crate) fn outbox() -> (Outbox, mpsc::UnboundedReceiver<Change>) {
 }
 
 /// Starts the tasks of one server on the PostgreSQL database at `url`: sending what
-/// `inbox` receives, listening to the other servers, and the periodic re-read. They end
-/// when `stop` turns true.
-pub(crate) fn start(
+/// `inbox` receives, listening to the other servers, and the re-read every `recheck`. They
+/// end when `stop` turns true.
+pub(crate) async fn start(
     url: &str,
     inbox: mpsc::UnboundedReceiver<Change>,
     notifier: Arc<Notifier>,
     store: Store,
+    recheck: Duration,
     stop: &watch::Receiver<bool>,
 ) -> Result<(), crate::Error> {
     let origin = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 9]>());
@@ -96,21 +98,39 @@ pub(crate) fn start(
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(2))
         .connect_lazy(url)?;
-    tokio::spawn(send(pool, inbox, origin.clone(), stop.clone()));
+    let schema: String = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&pool)
+        .await?;
+    let channel = channel(&schema);
+    tokio::spawn(send(
+        pool,
+        channel.clone(),
+        inbox,
+        origin.clone(),
+        stop.clone(),
+    ));
     tokio::spawn(listen(
         url.to_owned(),
+        channel,
         origin,
         Arc::clone(&notifier),
         store,
         stop.clone(),
     ));
-    tokio::spawn(recheck(notifier, stop.clone()));
+    tokio::spawn(recheck_every(recheck, notifier, stop.clone()));
     Ok(())
+}
+
+/// The channel of the servers whose tables are in `schema`.
+fn channel(schema: &str) -> String {
+    let key = TopicKey::of(&["channel", schema]);
+    format!("signet_{}", URL_SAFE_NO_PAD.encode(&key.0[..12]))
 }
 
 /// Sends what gathered in `inbox`, in one statement, as soon as the previous one is done.
 async fn send(
     pool: sqlx::PgPool,
+    channel: String,
     mut inbox: mpsc::UnboundedReceiver<Change>,
     origin: String,
     mut stop: watch::Receiver<bool>,
@@ -128,12 +148,12 @@ async fn send(
         let changes: Vec<Change> = changes.into_iter().collect();
         let payloads = payloads(&origin, &changes);
         let sent = sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
-            .bind(CHANNEL)
+            .bind(&channel)
             .bind(&payloads)
             .execute(&pool)
             .await;
         if let Err(error) = sent {
-            // The other servers re-read when they subscribe again, and every RECHECK.
+            // The other servers re-read when they subscribe again, and every recheck.
             tracing::warn!(%error, changes = changes.len(), "could not tell the other servers");
         }
     }
@@ -143,6 +163,7 @@ async fn send(
 /// Listens to the other servers, subscribing again whenever the connection is lost.
 async fn listen(
     url: String,
+    channel: String,
     origin: String,
     notifier: Arc<Notifier>,
     store: Store,
@@ -151,7 +172,7 @@ async fn listen(
     let mut retry = RETRY_FIRST;
     loop {
         let subscribed = tokio::select! {
-            subscribed = subscribe(&url) => subscribed,
+            subscribed = subscribe(&url, &channel) => subscribed,
             _ = stop.wait_for(|stop| *stop) => return,
         };
         let mut listener = match subscribed {
@@ -193,18 +214,19 @@ async fn listen(
     }
 }
 
-/// A listener on [`CHANNEL`] on a connection of its own. It does not reconnect by itself:
+/// A listener on `channel` on a connection of its own. It does not reconnect by itself:
 /// [`listen`] does, so that it knows when to re-read.
-async fn subscribe(url: &str) -> Result<PgListener, sqlx::Error> {
+async fn subscribe(url: &str, channel: &str) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     listener.eager_reconnect(false);
-    listener.listen(CHANNEL).await?;
+    listener.listen(channel).await?;
     Ok(listener)
 }
 
-/// Wakes every waiter every [`RECHECK`].
-async fn recheck(notifier: Arc<Notifier>, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+/// Wakes every waiter every `every`.
+async fn recheck_every(every: Duration, notifier: Arc<Notifier>, mut stop: watch::Receiver<bool>) {
+    let every = every.max(Duration::from_millis(10));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -305,6 +327,14 @@ mod tests {
             !payload.contains("ada") && !payload.contains("tenant-x"),
             "{payload}"
         );
+    }
+
+    #[test]
+    fn each_schema_has_a_channel_of_its_own_within_the_length_limit() {
+        let public = channel("public");
+        assert_ne!(public, channel("signet_test_0123"));
+        assert_eq!(public, channel("public"));
+        assert!(public.len() < 63, "{public}");
     }
 
     #[test]

@@ -340,8 +340,10 @@ pub async fn spawn_with_routes(
             inbox,
             Arc::clone(&notifier),
             store.clone(),
+            config.recheck_interval,
             &shutting_down,
-        )?;
+        )
+        .await?;
     }
     let requests = Arc::new(AtomicU64::new(0));
     let state = AppState {
