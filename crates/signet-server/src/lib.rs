@@ -310,15 +310,7 @@ pub async fn spawn_with_routes(
     let (database, temp_dir, store, token_key) = open_database(&config).await?;
     #[cfg(not(feature = "test-util"))]
     let () = temp_dir;
-    //    On PostgreSQL, changes (wake-ups, tenants) also go to the other servers.
-    let fanout = match &database {
-        Database::Postgres(url) => {
-            let (outbox, inbox) = fanout::outbox();
-            store.publish_tenant_changes(outbox.clone());
-            Some((url.clone(), outbox, inbox))
-        }
-        Database::Sqlite(_) => None,
-    };
+    let (notifier, fanout) = notifier(&database, &store);
     // 2. The tenant.
     let now = config.clock.now_ms();
     let (tenant, secret_key, tenant_created) =
@@ -330,10 +322,6 @@ pub async fn spawn_with_routes(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}/v1"));
     let (stop, shutting_down) = watch::channel(false);
-    let (notifier, fanout) = match fanout {
-        Some((url, outbox, inbox)) => (Arc::new(Notifier::with_outbox(outbox)), Some((url, inbox))),
-        None => (Arc::new(Notifier::default()), None),
-    };
     if let Some((url, inbox)) = fanout {
         fanout::start(
             &url,
@@ -417,6 +405,28 @@ pub async fn spawn_with_routes(
         #[cfg(feature = "test-util")]
         router: served,
     })
+}
+
+/// The long-poll notifier. On PostgreSQL its wake-ups, and the store's tenant changes, also
+/// go to the other servers of the database: then also returns what `fanout::start` needs.
+fn notifier(
+    database: &Database,
+    store: &Store,
+) -> (
+    Arc<Notifier>,
+    Option<(String, tokio::sync::mpsc::UnboundedReceiver<fanout::Change>)>,
+) {
+    match database {
+        Database::Postgres(url) => {
+            let (outbox, inbox) = fanout::outbox();
+            store.publish_tenant_changes(outbox.clone());
+            (
+                Arc::new(Notifier::with_outbox(outbox)),
+                Some((url.clone(), inbox)),
+            )
+        }
+        Database::Sqlite(_) => (Arc::new(Notifier::default()), None),
+    }
 }
 
 /// The environment variable that makes [`temporary_database`] a fresh schema on that

@@ -100,7 +100,7 @@ impl Notifier {
 
     /// Subscribes to `topic`. Subscribe before reading the state, then wait on the receiver's
     /// `changed()`: a change made after the subscription is never missed.
-    pub fn subscribe(&self, topic: Topic) -> watch::Receiver<u64> {
+    pub fn subscribe(&self, topic: &Topic) -> watch::Receiver<u64> {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         // Forget topics nobody waits for any more, so the map stays small.
         if topics.len() > 64 {
@@ -187,7 +187,7 @@ mod tests {
     async fn a_wake_by_key_and_a_wake_of_everyone_reach_a_subscriber() {
         let notifier = Notifier::default();
         let topic = Topic::Challenge("c1".to_owned());
-        let mut receiver = notifier.subscribe(topic.clone());
+        let mut receiver = notifier.subscribe(&topic);
         notifier.wake(Topic::Challenge("other".to_owned()).key());
         assert!(!receiver.has_changed().expect("open"));
         notifier.wake(topic.key());

@@ -82,7 +82,7 @@ impl Replica {
             .env("SIGNET_SECRET_KEY", secret_key)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("the binary starts");
