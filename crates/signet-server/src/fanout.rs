@@ -1,20 +1,19 @@
 //! Wake-ups and tenant changes across the servers of one PostgreSQL database.
 //!
-//! Every server LISTENs on a channel of its schema (`signet_` and 16 letters of a hash of the
-//! schema's name, so deployments in different schemas of one database do not hear each
-//! other) on a connection of its own. Whoever wakes a
-//! topic (`notify::Notifier::notify`, after the commit) or changes a tenant hands the change
-//! to its [`Outbox`]; a task sends what gathered there with `pg_notify`, many changes to a
-//! payload and many payloads to a statement. The other servers wake the topic's local
-//! waiters, or drop the tenant from their cache.
+//! Every server LISTENs, on a connection of its own, on a channel of its schema (`signet_` and
+//! 16 letters of a hash of the schema's name, so deployments in different schemas of one
+//! database do not hear each other). Whoever wakes a topic (`notify::Notifier::notify`, after
+//! the commit) or changes a tenant hands the change to its [`Outbox`]; a task sends what
+//! gathered there with `pg_notify`, many changes to a payload and many payloads to a
+//! statement. The other servers wake the topic's local waiters, or drop the tenant from their
+//! cache.
 //!
 //! Notifications are fire and forget: one sent while a server's subscription is down never
-//! reaches it. So on every (re)subscription a server wakes all its waiters once (they
-//! re-read the database) and drops its whole tenant cache, and it retries a lost
-//! subscription at once and then every second at most. As a safety net against a
-//! subscription that is down unnoticed, every `Config::recheck_interval` ([`RECHECK`] by
-//! default) it wakes all its waiters to
-//! re-read anyway.
+//! reaches it. So on every (re)subscription a server wakes all its waiters once (they re-read
+//! the database) and drops its whole tenant cache, and it retries a lost subscription at once
+//! and then every second at most. As a safety net against a subscription that is down
+//! unnoticed, every `Config::recheck_interval` ([`RECHECK`] by default) it wakes all its
+//! waiters to re-read anyway.
 //!
 //! A payload is `<origin> <change> <change> ...`: the sending server's random origin (a
 //! server skips its own), then `w<key>` (wake this topic) or `t<key>` (tenant changed), each
