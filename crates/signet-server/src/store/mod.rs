@@ -14,7 +14,8 @@
 //! each other into `SQLITE_BUSY`) and a few for reads; PostgreSQL lets several servers share
 //! one database, and every rule that must hold across them is enforced by the database.
 //! Tenants are cached in memory (every request authenticates with one); they change only through
-//! [`Store::put_tenant`], which drops the cached copy.
+//! [`Store::put_tenant`] and [`Store::bootstrap_tenant`], which drop the cached copy here and
+//! (on PostgreSQL) on the other servers (`fanout`).
 
 mod actions;
 mod authenticators;
