@@ -11,7 +11,7 @@ use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
 
 use super::window::MAIN;
 
-/// Turns accelerated compositing off in the main window's WebView.
+/// Turns accelerated compositing off in the main window's web view.
 pub fn without_compositing<R: Runtime>(app: &App<R>) {
     let Some(window) = app.get_webview_window(MAIN) else {
         return;
