@@ -3,8 +3,6 @@
 //! it at run time; macOS reads the bundle); no QR scanner; notifications need no permission.
 
 mod instance;
-#[cfg(target_os = "linux")]
-mod rendering;
 mod tray;
 mod window;
 
@@ -42,8 +40,6 @@ impl Platform {
     /// Registers the `signet://` scheme with the OS where that is done at run time, and puts
     /// the icon in the tray. Started at login, the window stays hidden.
     pub fn setup<R: Runtime>(app: &App<R>) {
-        #[cfg(target_os = "linux")]
-        rendering::without_compositing(app);
         // On Linux registering runs `update-desktop-database` and `xdg-mime` (tens to hundreds
         // of milliseconds): on a thread of its own, so the first screen does not wait for it.
         #[cfg(any(target_os = "linux", windows))]
