@@ -40,9 +40,16 @@ impl Platform {
     /// Registers the `signet://` scheme with the OS where that is done at run time, and puts
     /// the icon in the tray. Started at login, the window stays hidden.
     pub fn setup<R: Runtime>(app: &App<R>) {
+        // On Linux registering runs `update-desktop-database` and `xdg-mime` (tens to hundreds
+        // of milliseconds): on a thread of its own, so the first screen does not wait for it.
         #[cfg(any(target_os = "linux", windows))]
-        if let Err(error) = app.deep_link().register_all() {
-            tracing::warn!(%error, "cannot register signet:// links with the system");
+        {
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                if let Err(error) = handle.deep_link().register_all() {
+                    tracing::warn!(%error, "cannot register signet:// links with the system");
+                }
+            });
         }
         if let Err(error) = tray::create(app.handle()) {
             tracing::warn!(%error, "cannot put Signet's icon in the tray");

@@ -48,8 +48,37 @@ pub struct AppFigures {
     pub idle_pss_kib: Option<u64>,
     /// How many processes that is.
     pub idle_processes: usize,
+    /// The same memory process by process (the app first, then WebKit's).
+    pub idle_by_process: Vec<ProcessMemory>,
     /// How long it idled before the memory was read.
     pub idled: Duration,
+}
+
+/// One process's share of an idle app's memory, from `/proc/<pid>/smaps_rollup`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessMemory {
+    /// Its command name (`/proc/<pid>/comm`), e.g. `WebKitWebProces`.
+    pub name: String,
+    /// Its PSS (KiB).
+    pub pss_kib: u64,
+    /// The part of it in anonymous memory: heaps, stacks, the JavaScript heap (KiB).
+    pub anon_kib: u64,
+    /// The part of it in mapped files: libraries and the binary (KiB).
+    pub file_kib: u64,
+}
+
+impl ProcessMemory {
+    /// Reads process `pid`'s memory; `None` once it has gone.
+    fn of(pid: u32) -> Option<Self> {
+        let rollup = format!("/proc/{pid}/smaps_rollup");
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        Some(Self {
+            name: name.trim().to_owned(),
+            pss_kib: proc_status_kib(&rollup, "Pss:")?,
+            anon_kib: proc_status_kib(&rollup, "Pss_Anon:").unwrap_or(0),
+            file_kib: proc_status_kib(&rollup, "Pss_File:").unwrap_or(0),
+        })
+    }
 }
 
 /// Signet and the floor, measured in the same run.
@@ -117,14 +146,15 @@ async fn start(binary: &Path) -> Result<Started, Error> {
 }
 
 impl Started {
-    /// PSS summed over the app's process tree (KiB), and how many processes that is.
-    fn pss(&self) -> Option<(u64, usize)> {
-        let tree = process_tree(self.child.id()?);
-        let kib = tree
-            .iter()
-            .filter_map(|pid| proc_status_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:"))
-            .sum();
-        Some((kib, tree.len()))
+    /// The memory of each process of the app's process tree, the app first.
+    fn memory(&self) -> Vec<ProcessMemory> {
+        self.child
+            .id()
+            .map(process_tree)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(ProcessMemory::of)
+            .collect()
     }
 
     /// Kills the app and every process it started, and waits until all have exited.
@@ -175,14 +205,16 @@ async fn idle_figures(
 ) -> Result<AppFigures, Error> {
     let started = start(binary).await?;
     tokio::time::sleep(idle).await;
-    let pss = started.pss();
+    let by_process = started.memory();
     started.stop().await?;
     Ok(AppFigures {
         binary: binary.to_path_buf(),
         binary_bytes: std::fs::metadata(binary)?.len(),
         first_screen: Summary::of(&samples),
-        idle_pss_kib: pss.map(|(kib, _)| kib),
-        idle_processes: pss.map_or(0, |(_, count)| count),
+        idle_pss_kib: (!by_process.is_empty())
+            .then(|| by_process.iter().map(|process| process.pss_kib).sum()),
+        idle_processes: by_process.len(),
+        idle_by_process: by_process,
         idled: idle,
     })
 }
@@ -269,6 +301,18 @@ mod tests {
         let _ = child.wait();
         assert_eq!(tree[0], std::process::id());
         assert!(tree.contains(&child.id()), "{tree:?}");
+    }
+
+    #[test]
+    fn this_process_memory_has_a_name_and_splits_into_anonymous_and_file_pages() {
+        let memory = ProcessMemory::of(std::process::id()).expect("this process is alive");
+        assert!(!memory.name.is_empty());
+        assert!(memory.pss_kib > 0, "{memory:?}");
+        assert!(
+            memory.anon_kib + memory.file_kib <= memory.pss_kib + 1,
+            "{memory:?}"
+        );
+        assert!(ProcessMemory::of(u32::MAX).is_none());
     }
 
     #[test]

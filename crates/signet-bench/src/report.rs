@@ -227,13 +227,32 @@ pub fn app_rows(app: &AppFigures) -> Vec<Row> {
             6,
             "app: memory when idle (PSS of the app and its WebKit processes)",
             format!(
-                "{} over {} processes, after {} s idle with no account",
+                "{} over {} processes, after {} s idle with no account ({})",
                 mib(app.idle_pss_kib),
                 app.idle_processes,
-                app.idled.as_secs()
+                app.idled.as_secs(),
+                by_process(app)
             ),
         ),
     ]
+}
+
+/// An idle app's memory process by process: "signet 60.1 (anon 20.3)".
+fn by_process(app: &AppFigures) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let of = |kib: u64| kib as f64 / 1024.0;
+    app.idle_by_process
+        .iter()
+        .map(|process| {
+            format!(
+                "{} {:.1} (anon {:.1})",
+                process.name,
+                of(process.pss_kib),
+                of(process.anon_kib)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// The targets of part 6, against the floor.
@@ -303,6 +322,11 @@ pub fn comparison_rows(comparison: &Comparison) -> Vec<Row> {
         }
         _ => memory,
     });
+    rows.push(row(
+        6,
+        "app: idle PSS by process, MiB (of which anonymous: heaps, JavaScript)",
+        format!("Signet {} · floor {}", by_process(app), by_process(floor)),
+    ));
     rows
 }
 

@@ -335,9 +335,10 @@ fn map_reqwest(source: reqwest::Error) -> Error {
     }
 }
 
-/// On Android reqwest is built without a rustls provider: `ring` is installed as the process
-/// default, unless the app installed another first.
-#[cfg(target_os = "android")]
+/// Outside Apple targets reqwest is built without a rustls provider: `ring` is installed as the
+/// process default, unless the program installed another first (a process that also links
+/// the server may have aws-lc in the same rustls).
+#[cfg(not(target_vendor = "apple"))]
 fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -347,6 +348,6 @@ fn install_crypto_provider() {
     });
 }
 
-/// Elsewhere the TLS backend brings its own crypto: nothing to install.
-#[cfg(not(target_os = "android"))]
+/// Apple targets use Security.framework (native-tls): nothing to install.
+#[cfg(target_vendor = "apple")]
 fn install_crypto_provider() {}
