@@ -26,6 +26,7 @@ mod enrollment_tokens;
 mod nonces;
 mod purge;
 pub(crate) mod rules;
+mod sqlite;
 mod tenants;
 
 use std::path::Path;
