@@ -26,6 +26,7 @@ mod error;
 pub mod flood;
 pub mod report;
 pub mod scenarios;
+pub mod signer;
 pub mod stats;
 pub mod wakeups;
 
