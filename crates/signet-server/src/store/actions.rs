@@ -233,71 +233,7 @@ impl Store {
                 tx.commit().await?;
                 Ok(row)
             },
-            |conn| {
-                let tx = conn.transaction()?;
-                // 0. The tenant's cap on open actions (a retry of an existing key passes).
-                if let Some(cap) = new.open_cap {
-                    let open: i64 = sqlite::one(
-                        &tx,
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
-                     AND state = $2 AND created_at > $3 LIMIT $4) AS open",
-                        &[
-                            &tenant_id,
-                            &ActionState::ChallengeRequired.as_str(),
-                            &cap.since,
-                            &i64::from(cap.max),
-                        ],
-                        |row| row.get(0),
-                    )?;
-                    if check_open_actions(open, cap.max).is_err() {
-                        let exists = sqlite::optional(
-                            &tx,
-                            "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
-                            &[&tenant_id, &new.idempotency_key],
-                            |_| Ok(()),
-                        )?;
-                        if exists.is_none() {
-                            check_open_actions(open, cap.max)?;
-                        }
-                    }
-                }
-                // 1. A new action, unless one with this idempotency key exists.
-                let inserted = sqlite::optional(
-                    &tx,
-                    "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
-                     created_at, state_updated_at, ip_address, user_agent, device_id, custom,
-                     number_matching)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
-                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-                 RETURNING *",
-                    &[
-                        &tenant_id,
-                        &new.idempotency_key,
-                        &new.user_id,
-                        &new.action_code,
-                        &ActionState::ChallengeRequired.as_str(),
-                        &now,
-                        &new.ip_address,
-                        &new.user_agent,
-                        &new.device_id,
-                        &custom,
-                        &new.number_matching,
-                    ],
-                    ActionRow::from_sqlite,
-                )?;
-                // 2. Or the existing one.
-                let row = match inserted {
-                    Some(row) => row,
-                    None => sqlite::one(
-                        &tx,
-                        "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
-                        &[&tenant_id, &new.idempotency_key],
-                        ActionRow::from_sqlite,
-                    )?,
-                };
-                tx.commit()?;
-                Ok(row)
-            }
+            |conn| track_sqlite(conn, tenant_id, &new, custom.as_deref(), now)
         )?;
         // 3. An existing one must be for the same user and action code.
         check_same_action(
@@ -414,6 +350,79 @@ impl Store {
         )?;
         Ok(updated == 1)
     }
+}
+
+/// [`Store::track`]'s transaction on SQLite.
+fn track_sqlite(
+    conn: &mut rusqlite::Connection,
+    tenant_id: &str,
+    new: &NewAction,
+    custom: Option<&str>,
+    now: i64,
+) -> Result<ActionRow, Error> {
+    let tx = conn.transaction()?;
+    // 0. The tenant's cap on open actions (a retry of an existing key passes).
+    if let Some(cap) = new.open_cap {
+        let open: i64 = sqlite::one(
+            &tx,
+            "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
+         AND state = $2 AND created_at > $3 LIMIT $4) AS open",
+            &[
+                &tenant_id,
+                &ActionState::ChallengeRequired.as_str(),
+                &cap.since,
+                &i64::from(cap.max),
+            ],
+            |row| row.get(0),
+        )?;
+        if check_open_actions(open, cap.max).is_err() {
+            let exists = sqlite::optional(
+                &tx,
+                "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                &[&tenant_id, &new.idempotency_key],
+                |_| Ok(()),
+            )?;
+            if exists.is_none() {
+                check_open_actions(open, cap.max)?;
+            }
+        }
+    }
+    // 1. A new action, unless one with this idempotency key exists.
+    let inserted = sqlite::optional(
+        &tx,
+        "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
+         created_at, state_updated_at, ip_address, user_agent, device_id, custom,
+         number_matching)
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+     RETURNING *",
+        &[
+            &tenant_id,
+            &new.idempotency_key,
+            &new.user_id,
+            &new.action_code,
+            &ActionState::ChallengeRequired.as_str(),
+            &now,
+            &new.ip_address,
+            &new.user_agent,
+            &new.device_id,
+            &custom,
+            &new.number_matching,
+        ],
+        ActionRow::from_sqlite,
+    )?;
+    // 2. Or the existing one.
+    let row = match inserted {
+        Some(row) => row,
+        None => sqlite::one(
+            &tx,
+            "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+            &[&tenant_id, &new.idempotency_key],
+            ActionRow::from_sqlite,
+        )?,
+    };
+    tx.commit()?;
+    Ok(row)
 }
 
 #[cfg(test)]

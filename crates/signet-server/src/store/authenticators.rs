@@ -162,67 +162,7 @@ impl Store {
                 tx.commit().await?;
                 Ok(stored)
             },
-            |conn| {
-                let tx = conn.transaction()?;
-                // 1. The token: one key per token, and the scope rule.
-                claim_enrollment_token_sqlite(&tx, &tenant.id, &new, now)?;
-                // 2. The key itself: a new one, or the same one again for the same user.
-                let existing = sqlite::optional(
-                    &tx,
-                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
-                    &[&tenant.id, &new.public_key],
-                    Authenticator::from_sqlite,
-                )?;
-                let id = if let Some(found) = existing {
-                    check_reenrollment(&found.user_id, found.is_expired(now), &new.user_id)?;
-                    sqlite::execute(
-                        &tx,
-                        "UPDATE authenticators SET device_name = COALESCE($1, device_name),
-                     device_platform = COALESCE($2, device_platform),
-                     push_token = COALESCE($3, push_token) WHERE id = $4",
-                        &[
-                            &new.device_name,
-                            &new.device_platform,
-                            &new.push_token,
-                            &found.id,
-                        ],
-                    )?;
-                    found.id
-                } else {
-                    let id = new_id();
-                    let expires_at = tenant
-                        .settings
-                        .credential_lease
-                        .map(|lease| now.saturating_add(duration_ms(lease)));
-                    sqlite::execute(
-                        &tx,
-                        "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
-                         device_name, device_platform, push_token, created_at, verified_at,
-                         expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
-                        &[
-                            &id,
-                            &tenant.id,
-                            &new.user_id,
-                            &new.public_key,
-                            &new.device_name,
-                            &new.device_platform,
-                            &new.push_token,
-                            &now,
-                            &expires_at,
-                        ],
-                    )?;
-                    id
-                };
-                let stored = sqlite::one(
-                    &tx,
-                    "SELECT * FROM authenticators WHERE id = $1",
-                    &[&id],
-                    Authenticator::from_sqlite,
-                )?;
-                tx.commit()?;
-                Ok(stored)
-            }
+            |conn| add_authenticator_sqlite(conn, tenant, &new, now)
         )
     }
 
@@ -440,4 +380,72 @@ impl Store {
             }
         )
     }
+}
+
+/// [`Store::add_authenticator`]'s transaction on SQLite.
+fn add_authenticator_sqlite(
+    conn: &mut rusqlite::Connection,
+    tenant: &Tenant,
+    new: &NewAuthenticator,
+    now: i64,
+) -> Result<Authenticator, Error> {
+    let tx = conn.transaction()?;
+    // 1. The token: one key per token, and the scope rule.
+    claim_enrollment_token_sqlite(&tx, &tenant.id, new, now)?;
+    // 2. The key itself: a new one, or the same one again for the same user.
+    let existing = sqlite::optional(
+        &tx,
+        "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
+        &[&tenant.id, &new.public_key],
+        Authenticator::from_sqlite,
+    )?;
+    let id = if let Some(found) = existing {
+        check_reenrollment(&found.user_id, found.is_expired(now), &new.user_id)?;
+        sqlite::execute(
+            &tx,
+            "UPDATE authenticators SET device_name = COALESCE($1, device_name),
+         device_platform = COALESCE($2, device_platform),
+         push_token = COALESCE($3, push_token) WHERE id = $4",
+            &[
+                &new.device_name,
+                &new.device_platform,
+                &new.push_token,
+                &found.id,
+            ],
+        )?;
+        found.id
+    } else {
+        let id = new_id();
+        let expires_at = tenant
+            .settings
+            .credential_lease
+            .map(|lease| now.saturating_add(duration_ms(lease)));
+        sqlite::execute(
+            &tx,
+            "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
+             device_name, device_platform, push_token, created_at, verified_at,
+             expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+            &[
+                &id,
+                &tenant.id,
+                &new.user_id,
+                &new.public_key,
+                &new.device_name,
+                &new.device_platform,
+                &new.push_token,
+                &now,
+                &expires_at,
+            ],
+        )?;
+        id
+    };
+    let stored = sqlite::one(
+        &tx,
+        "SELECT * FROM authenticators WHERE id = $1",
+        &[&id],
+        Authenticator::from_sqlite,
+    )?;
+    tx.commit()?;
+    Ok(stored)
 }

@@ -370,62 +370,69 @@ impl Store {
                 tx.commit().await?;
                 Ok(answered)
             },
-            |conn| {
-                let tx = conn.transaction()?;
-                // 1. The challenge must exist, be addressed to this authenticator, be open and live.
-                let challenge = sqlite::optional(
-                    &tx,
-                    "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
-                    &[&answer.authenticator.tenant_id, &answer.challenge_id],
-                    Challenge::from_sqlite,
-                )?
-                .filter(|c| c.is_for(answer.authenticator))
-                .ok_or(Error::ChallengeNotFound)?;
-                check_answerable(challenge.answered_at, challenge.expires_at, now)?;
-                // 2. Number matching (8.3) and the decline reason (8.4).
-                let outcome = outcome(
-                    challenge.verification_code.as_deref(),
-                    answer.approved,
-                    answer.verification_code,
-                    answer.decline_reason,
-                );
-                // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
-                let answered = sqlite::optional(
-                    &tx,
-                    "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
-                 decline_reason = $4 WHERE id = $5 AND answered_at IS NULL RETURNING *",
-                    &[
-                        &now,
-                        &answer.authenticator.id,
-                        &outcome.succeeded,
-                        &outcome.decline_reason,
-                        &challenge.id,
-                    ],
-                    Challenge::from_sqlite,
-                )?
-                .ok_or(Error::ChallengeAlreadyAnswered)?;
-                // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
-                sqlite::execute(
-                    &tx,
-                    "UPDATE actions SET state = $1, state_updated_at = $2,
-                 verification_method = 'PUSH', output = COALESCE($3, output)
-                 WHERE tenant_id = $4 AND idempotency_key = $5",
-                    &[
-                        &outcome.state.as_str(),
-                        &now,
-                        &outcome.output(),
-                        &challenge.tenant_id,
-                        &challenge.idempotency_key,
-                    ],
-                )?;
-                sqlite::execute(
-                    &tx,
-                    "UPDATE authenticators SET last_verified_at = $1 WHERE id = $2",
-                    &[&now, &answer.authenticator.id],
-                )?;
-                tx.commit()?;
-                Ok(answered)
-            }
+            |conn| answer_challenge_sqlite(conn, answer, now)
         )
     }
+}
+
+/// [`Store::answer_challenge`]'s transaction on SQLite.
+fn answer_challenge_sqlite(
+    conn: &mut rusqlite::Connection,
+    answer: &Answer<'_>,
+    now: i64,
+) -> Result<Challenge, Error> {
+    let tx = conn.transaction()?;
+    // 1. The challenge must exist, be addressed to this authenticator, be open and live.
+    let challenge = sqlite::optional(
+        &tx,
+        "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
+        &[&answer.authenticator.tenant_id, &answer.challenge_id],
+        Challenge::from_sqlite,
+    )?
+    .filter(|c| c.is_for(answer.authenticator))
+    .ok_or(Error::ChallengeNotFound)?;
+    check_answerable(challenge.answered_at, challenge.expires_at, now)?;
+    // 2. Number matching (8.3) and the decline reason (8.4).
+    let outcome = outcome(
+        challenge.verification_code.as_deref(),
+        answer.approved,
+        answer.verification_code,
+        answer.decline_reason,
+    );
+    // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
+    let answered = sqlite::optional(
+        &tx,
+        "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
+     decline_reason = $4 WHERE id = $5 AND answered_at IS NULL RETURNING *",
+        &[
+            &now,
+            &answer.authenticator.id,
+            &outcome.succeeded,
+            &outcome.decline_reason,
+            &challenge.id,
+        ],
+        Challenge::from_sqlite,
+    )?
+    .ok_or(Error::ChallengeAlreadyAnswered)?;
+    // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
+    sqlite::execute(
+        &tx,
+        "UPDATE actions SET state = $1, state_updated_at = $2,
+     verification_method = 'PUSH', output = COALESCE($3, output)
+     WHERE tenant_id = $4 AND idempotency_key = $5",
+        &[
+            &outcome.state.as_str(),
+            &now,
+            &outcome.output(),
+            &challenge.tenant_id,
+            &challenge.idempotency_key,
+        ],
+    )?;
+    sqlite::execute(
+        &tx,
+        "UPDATE authenticators SET last_verified_at = $1 WHERE id = $2",
+        &[&now, &answer.authenticator.id],
+    )?;
+    tx.commit()?;
+    Ok(answered)
 }
