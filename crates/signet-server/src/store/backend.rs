@@ -222,8 +222,8 @@ async fn open_sqlite(path: &Path) -> Result<Backend, Error> {
 macro_rules! with_conn {
     ($store:expr, $side:ident, |$conn:ident| $body:expr, |$sqlite:ident| $sqlite_body:expr) => {{
         match &$store.backend {
-            $crate::store::backend::Backend::Sqlite { $side, .. } => {
-                let mut lease = $side.acquire().await?;
+            $crate::store::backend::Backend::Sqlite { writer, reader } => {
+                let mut lease = $crate::store::connections::$side(writer, reader).await?;
                 let $sqlite: &mut rusqlite::Connection = &mut lease.conn;
                 #[allow(clippy::redundant_closure_call)]
                 let result = (|| -> Result<_, $crate::Error> { $sqlite_body })();
