@@ -164,7 +164,6 @@ impl Store {
         let custom = new.custom.as_ref().map(Value::to_string);
         let row = with_conn!(
             self,
-            writer,
             |conn| {
                 // In a transaction even though it is one statement: sqlx stops reading at the
                 // RETURNING row, so the error of an autocommit that fails after it (a read-only
@@ -251,7 +250,6 @@ impl Store {
     ) -> Result<Option<Action>, Error> {
         let row = with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_as::<_, ActionRow>(
                     "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
@@ -283,7 +281,6 @@ impl Store {
     ) -> Result<bool, Error> {
         let updated = with_conn!(
             self,
-            writer,
             |conn| {
                 Ok(sqlx::query(
                     "UPDATE actions SET state = $1, state_updated_at = $2
@@ -320,7 +317,6 @@ impl Store {
     ) -> Result<bool, Error> {
         let updated = with_conn!(
             self,
-            writer,
             |conn| {
                 Ok(sqlx::query(
                     "UPDATE actions SET validated_at = $1 WHERE tenant_id = $2

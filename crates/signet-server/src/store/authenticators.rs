@@ -94,7 +94,6 @@ impl Store {
     ) -> Result<Authenticator, Error> {
         with_conn!(
             self,
-            writer,
             |conn| {
                 let mut tx = conn.begin().await?;
                 // 0. One enrollment at a time per token, key and user (always in this order).
@@ -174,7 +173,6 @@ impl Store {
     ) -> Result<Option<Authenticator>, Error> {
         with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_as::<_, Authenticator>(
                     "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
@@ -203,7 +201,6 @@ impl Store {
     ) -> Result<Vec<Authenticator>, Error> {
         with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_as::<_, Authenticator>(
                     "SELECT * FROM authenticators WHERE tenant_id = $1 AND user_id = $2
@@ -235,7 +232,6 @@ impl Store {
     ) -> Result<bool, Error> {
         let count: i64 = with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_scalar(
                     "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
@@ -269,7 +265,6 @@ impl Store {
     ) -> Result<bool, Error> {
         let deleted = with_conn!(
             self,
-            writer,
             |conn| {
                 Ok(sqlx::query(
                     "DELETE FROM authenticators WHERE tenant_id = $1 AND id = $2
@@ -304,7 +299,6 @@ impl Store {
     ) -> Result<bool, Error> {
         let forgotten = with_conn!(
             self,
-            writer,
             |conn| {
                 Ok(sqlx::query(
                     "UPDATE authenticators SET push_token = NULL WHERE id = $1 AND push_token = $2",
@@ -337,7 +331,6 @@ impl Store {
     ) -> Result<Authenticator, Error> {
         with_conn!(
             self,
-            writer,
             |conn| {
                 let mut tx = conn.begin().await?;
                 sqlx::query(

@@ -97,13 +97,8 @@ impl fmt::Debug for Database {
 /// The open database of a store.
 #[derive(Debug, Clone)]
 pub(crate) enum Backend {
-    /// SQLite: one writer connection, a few readers.
-    Sqlite {
-        /// The one connection that writes.
-        writer: Arc<Connections>,
-        /// The connections that only read.
-        reader: Arc<Connections>,
-    },
+    /// SQLite: one connection, lent to one store call at a time.
+    Sqlite(Arc<Connections>),
     /// PostgreSQL: one pool; the database orders concurrent writes.
     Postgres(PgPool),
 }
@@ -141,10 +136,7 @@ impl Backend {
     /// Closes the connections; later uses fail.
     pub(crate) async fn close(&self) {
         match self {
-            Self::Sqlite { writer, reader } => {
-                writer.close().await;
-                reader.close().await;
-            }
+            Self::Sqlite(connection) => connection.close().await,
             Self::Postgres(pool) => pool.close().await,
         }
     }
@@ -152,8 +144,8 @@ impl Backend {
     /// Whether the database answers a trivial query now.
     pub(crate) async fn ping(&self) -> Result<(), Error> {
         match self {
-            Self::Sqlite { reader, .. } => {
-                let lease = reader.acquire().await?;
+            Self::Sqlite(connection) => {
+                let lease = connection.acquire().await?;
                 let result = lease
                     .conn
                     .prepare_cached("SELECT 1")
@@ -201,17 +193,14 @@ async fn open_sqlite(path: &Path) -> Result<Backend, Error> {
     }
     migrations.close().await;
     migrated?;
-    Ok(Backend::Sqlite {
-        writer: Arc::new(Connections::new(path, 1)),
-        reader: Arc::new(Connections::new(path, 4)),
-    })
+    Ok(Backend::Sqlite(Arc::new(Connections::new(path, 1))))
 }
 
-/// `with_conn!(store, side, |conn| postgres_body, |conn| sqlite_body)` runs one of two
+/// `with_conn!(store, |conn| postgres_body, |conn| sqlite_body)` runs one of two
 /// bodies (each an expression of type `Result<T, Error>` that may use `?`) with a
 /// connection of `$store`'s database, and gives the connection back: the one
-/// acquire/settle of every store method. `$side` is `writer` or `reader` (SQLite has one
-/// writer connection and a few readers; PostgreSQL one pool for both).
+/// acquire/settle of every store method (SQLite: its one connection; PostgreSQL: one from
+/// the pool).
 ///
 /// `$body` runs on PostgreSQL, with `$conn` a `&mut sqlx::PgConnection`, and may `.await`: a
 /// transaction left by an early return is rolled back by sqlx before the connection is used
@@ -220,10 +209,10 @@ async fn open_sqlite(path: &Path) -> Result<Backend, Error> {
 /// synchronously (no `.await`: see `connections`); see
 /// [`Lease::settle`](super::connections::Lease::settle) for what happens after an error.
 macro_rules! with_conn {
-    ($store:expr, $side:ident, |$conn:ident| $body:expr, |$sqlite:ident| $sqlite_body:expr) => {{
+    ($store:expr, |$conn:ident| $body:expr, |$sqlite:ident| $sqlite_body:expr) => {{
         match &$store.backend {
-            $crate::store::backend::Backend::Sqlite { writer, reader } => {
-                let mut lease = $crate::store::connections::$side(writer, reader).await?;
+            $crate::store::backend::Backend::Sqlite(connection) => {
+                let mut lease = connection.acquire().await?;
                 let $sqlite: &mut rusqlite::Connection = &mut lease.conn;
                 #[allow(clippy::redundant_closure_call)]
                 let result = (|| -> Result<_, $crate::Error> { $sqlite_body })();
@@ -255,7 +244,7 @@ pub(crate) trait KeyLock {
     /// transaction that locks `key` (until it commits or rolls back): a count and the
     /// insert it allows cannot interleave with another server's. PostgreSQL takes a
     /// transaction-scoped advisory lock on the key's 64-bit hash. (SQLite needs none: its
-    /// one writer connection already runs write transactions one at a time.)
+    /// one connection already runs transactions one at a time.)
     fn lock_key(&mut self, key: &str) -> impl Future<Output = Result<(), Error>> + Send;
 }
 

@@ -97,7 +97,6 @@ impl Store {
     ) -> Result<u64, Error> {
         with_conn!(
             self,
-            writer,
             |conn| {
                 Ok(sqlx::query(
                     "UPDATE challenges SET expires_at = $1 WHERE tenant_id = $2 AND user_id = $3
@@ -133,7 +132,6 @@ impl Store {
     ) -> Result<Challenge, Error> {
         with_conn!(
             self,
-            writer,
             |conn| {
                 let mut tx = conn.begin().await?;
                 // 0. One challenge creation at a time per user, on every server.
@@ -241,7 +239,6 @@ impl Store {
     ) -> Result<Option<Challenge>, Error> {
         with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_as::<_, Challenge>(
                     "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
@@ -270,7 +267,6 @@ impl Store {
     ) -> Result<Option<Challenge>, Error> {
         with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_as::<_, Challenge>(
                     "SELECT * FROM challenges WHERE tenant_id = $1 AND user_id = $2
@@ -315,7 +311,6 @@ impl Store {
     ) -> Result<Challenge, Error> {
         with_conn!(
             self,
-            writer,
             |conn| {
                 let mut tx = conn.begin().await?;
                 // 1. The challenge must exist, be addressed to this authenticator, be open and live.

@@ -1,15 +1,18 @@
-//! The SQLite connections of a [`Store`](super::Store): one for writes (so write transactions
-//! never race each other into `SQLITE_BUSY`) and a few for reads, and the database file's
-//! permissions.
+//! The SQLite connection of a [`Store`](super::Store), and the database file's permissions.
 //!
-//! They are rusqlite connections, and a store method runs its statements on the thread of the
-//! request that called it, holding the connection for the whole call (there is no `.await`
+//! One rusqlite connection serves every store call, reads and writes, one call at a time:
+//! write transactions never race each other into `SQLITE_BUSY`, and its page cache stays
+//! current (it made every change), where a second connection drops its cache whenever the
+//! file changed since its last read and reads those pages again (with every read on the one
+//! connection a sign-in costs the server about 15% less CPU than with four reader connections
+//! beside it: docs/benchmarks.md). A store call runs its statements on the thread of the
+//! request that made it, holding the connection for the whole call (there is no `.await`
 //! between its statements): no hand-off to another thread and back per statement, as sqlx's
 //! SQLite driver makes (its worker thread per connection cost more than half of a sign-in's
-//! CPU). A request waiting for a busy connection waits asynchronously. Under WAL with
-//! `synchronous = NORMAL` a commit writes to the WAL without flushing it, so a call holds its
-//! thread for tens of microseconds; the flush comes with a checkpoint (every 1,000 pages),
-//! and a request that starts one waits for it on its own thread.
+//! CPU). A request waiting for the connection waits asynchronously. Under WAL with
+//! `synchronous = NORMAL` a commit writes to the WAL without flushing it, so a call holds the
+//! connection for tens of microseconds; the flush comes with a checkpoint (every 1,000
+//! pages), and the request whose commit starts one waits for it on its own thread.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,9 +31,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// fits, so each is compiled once per connection.
 const STATEMENT_CACHE: usize = 64;
 
-/// A fixed number of SQLite connections, each lent to one caller at a time. A slot is empty
-/// until first used, and again after its connection was closed (see [`Lease::settle`]); the
-/// next lease opens a fresh one.
+/// A fixed number of SQLite connections (the store opens one), each lent to one caller at a
+/// time. A slot is empty until first used, and again after its connection was closed (see
+/// [`Lease::settle`]); the next lease opens a fresh one.
 #[derive(Debug)]
 pub(crate) struct Connections {
     path: PathBuf,
@@ -78,25 +81,6 @@ impl Connections {
         Ok(Lease { slot, conn })
     }
 
-    /// A connection if one is free now, opened if its slot is empty; `None` when all are lent.
-    pub(crate) fn try_acquire(&self) -> Result<Option<Lease<'_>>, Error> {
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let count = self.slots.len();
-        let Some(mut slot) =
-            (0..count).find_map(|i| self.slots[(start + i) % count].try_lock().ok())
-        else {
-            return Ok(None);
-        };
-        if self.closed.load(Ordering::Acquire) {
-            return Err(Error::Database(sqlx::Error::PoolClosed));
-        }
-        let conn = match slot.take() {
-            Some(conn) => conn,
-            None => open(&self.path)?,
-        };
-        Ok(Some(Lease { slot, conn }))
-    }
-
     /// Closes every connection; later leases fail.
     pub(super) async fn close(&self) {
         self.closed.store(true, Ordering::Release);
@@ -104,30 +88,6 @@ impl Connections {
             drop(slot.lock().await.take());
         }
     }
-}
-
-/// The connection of a store call that writes: the writer.
-pub(crate) async fn writer<'a>(
-    writer: &'a Connections,
-    _reader: &'a Connections,
-) -> Result<Lease<'a>, Error> {
-    writer.acquire().await
-}
-
-/// The connection of a store call that only reads: the writer when it is free, else a
-/// reader. The writer's page cache is current (it made every change), while a reader's is
-/// dropped whenever the file changed since its last read, so it reads those pages again:
-/// a read on the free writer costs about a sixth less CPU per sign-in (docs/benchmarks.md).
-/// The readers serve the reads that arrive while a write (or another read) holds the
-/// writer.
-pub(crate) async fn reader<'a>(
-    writer: &'a Connections,
-    reader: &'a Connections,
-) -> Result<Lease<'a>, Error> {
-    if let Some(lease) = writer.try_acquire()? {
-        return Ok(lease);
-    }
-    reader.acquire().await
 }
 
 /// Opens a connection to the (existing, migrated) database at `path`: WAL (a property of the

@@ -11,13 +11,12 @@
 //! without a database.
 //!
 //! Two databases, one interface ([`Database`], `backend`): SQLite (the embedded default) runs
-//! in WAL mode with `synchronous = NORMAL` and two sets of connections, one for writes (so
-//! write transactions never race each other into `SQLITE_BUSY`) and a few for reads; its
-//! statements run on rusqlite, on the calling request's thread, one connection lease per
-//! store method. PostgreSQL (sqlx) lets several servers share one database, and every rule
-//! that must hold across them is enforced by the database. Each store method holds the two
-//! bodies side by side, with the same SQL wherever the databases read it alike; the one store
-//! test suite runs against both. The schema is made and migrated by sqlx's migrator on both.
+//! in WAL mode with `synchronous = NORMAL` on one connection (rusqlite), lent to one store
+//! method at a time, whose statements run on the calling request's thread (`connections`).
+//! PostgreSQL (sqlx) lets several servers share one database, and every rule that must hold
+//! across them is enforced by the database. Each store method holds the two bodies side by
+//! side, with the same SQL wherever the databases read it alike; the one store test suite
+//! runs against both. The schema is made and migrated by sqlx's migrator on both.
 //! Tenants are cached in memory (every request authenticates with one); they change only through
 //! [`Store::put_tenant`], which drops the cached copy.
 

@@ -56,7 +56,6 @@ impl Store {
     pub async fn add_nonce(&self, nonce: &NewNonce<'_>, limits: &RateLimits) -> Result<(), Error> {
         with_conn!(
             self,
-            writer,
             |conn| {
                 let mut tx = conn.begin().await?;
                 // The count and the insert cannot race another add_nonce for this key: SQLite has
@@ -145,7 +144,6 @@ impl Store {
     ) -> Result<Vec<String>, Error> {
         with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_scalar(
                     "SELECT message FROM nonces WHERE authenticator_id = $1 AND purpose = $2
@@ -185,7 +183,6 @@ impl Store {
     ) -> Result<Option<(String, String)>, Error> {
         with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(sqlx::query_as(
                     "SELECT authenticator_id, message FROM nonces WHERE update_id = $1
@@ -213,7 +210,6 @@ impl Store {
     pub async fn consume_nonce(&self, message: &str, now: i64) -> Result<bool, Error> {
         let deleted = with_conn!(
             self,
-            writer,
             |conn| {
                 Ok(
                     sqlx::query("DELETE FROM nonces WHERE message = $1 AND expires_at > $2")

@@ -54,7 +54,6 @@ impl Store {
             loop {
                 let deleted = with_conn!(
                     self,
-                    writer,
                     |conn| {
                         let statement = statement.replace("rowid", row_id(&*conn));
                         Ok(sqlx::query(&statement)

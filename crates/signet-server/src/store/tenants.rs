@@ -173,7 +173,6 @@ impl Store {
         }
         let row = with_conn!(
             self,
-            reader,
             |conn| {
                 Ok(
                     sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
@@ -207,7 +206,6 @@ impl Store {
         } else {
             let row = with_conn!(
                 self,
-                reader,
                 |conn| {
                     Ok(sqlx::query_as::<_, TenantRow>(
                         "SELECT * FROM tenants WHERE secret_key_sha256 = $1",
@@ -236,7 +234,6 @@ impl Store {
     pub async fn first_tenant(&self) -> Result<Option<Tenant>, Error> {
         let row = with_conn!(
             self,
-            writer,
             |conn| {
                 Ok(sqlx::query_as::<_, TenantRow>(
                     "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
@@ -270,7 +267,6 @@ impl Store {
     ) -> Result<(Tenant, bool), Error> {
         let result = with_conn!(
             self,
-            writer,
             |conn| {
                 let mut tx = conn.begin().await?;
                 tx.lock_key("tenants/bootstrap").await?;
@@ -361,7 +357,6 @@ impl Store {
     pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
         let result = with_conn!(
             self,
-            writer,
             |conn| {
                 upsert(tenant, now).execute(&mut *conn).await?;
                 Ok(())
