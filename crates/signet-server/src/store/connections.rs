@@ -4,7 +4,7 @@
 //! write transactions never race each other into `SQLITE_BUSY`, and its page cache stays
 //! current (it made every change), where a second connection drops its cache whenever the
 //! file changed since its last read and reads those pages again (with every read on the one
-//! connection a sign-in costs the server about 15% less CPU than with four reader connections
+//! connection a sign-in costs the server 15–22% less CPU than with four reader connections
 //! beside it: docs/benchmarks.md). A store call runs its statements on the thread of the
 //! request that made it, holding the connection for the whole call (there is no `.await`
 //! between its statements): no hand-off to another thread and back per statement, as sqlx's
