@@ -356,6 +356,7 @@ fn track_sqlite(
     custom: Option<&str>,
     now: i64,
 ) -> Result<ActionRow, Error> {
+    // In a transaction, as every write with `RETURNING` (see `sqlite::optional`).
     let tx = conn.transaction()?;
     // 0. The tenant's cap on open actions (a retry of an existing key passes).
     if let Some(cap) = new.open_cap {

@@ -36,7 +36,9 @@ pub(super) fn execute(conn: &Connection, sql: &str, args: &[&dyn ToSql]) -> Resu
     Ok(u64::try_from(changed).unwrap_or(u64::MAX))
 }
 
-/// The first row a statement returns, read by `read`, if it returns any.
+/// The first row a statement returns, read by `read`, if it returns any. Only that row is
+/// read: a write with `RETURNING` must run inside a transaction, whose commit reports the
+/// error an autocommit after the first row would not.
 pub(super) fn optional<T>(
     conn: &Connection,
     sql: &str,
