@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use signet_server::{Config, ConnectionLimits, RateLimits};
+use signet_server::{Config, ConnectionLimits, Database, RateLimits, TenantSeed, TokenKey};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
@@ -19,6 +19,16 @@ pub const SERVE_COMMAND: &str = "serve";
 /// memory and CPU figures are then those of the wrapper's process, not the server's.
 pub const SERVE_WRAPPER_VAR: &str = "SIGNET_BENCH_SERVE_WRAPPER";
 
+/// Environment variable set by [`ChildServer::start_on`]: the PostgreSQL database (a
+/// `postgres://` URL) the child serves, shared with the other children started on it: they
+/// serve one tenant ([`SHARED_TENANT`]) with one token key.
+pub const SERVE_DB_VAR: &str = "SIGNET_BENCH_SERVE_DB";
+
+/// The tenant of children sharing a database.
+pub const SHARED_TENANT: &str = "bench";
+const SHARED_SECRET_KEY: &str = "sk_bench_shared_database_secret_key";
+const SHARED_TOKEN_KEY: &str = "be4c4be4c4be4c4be4c4be4c4be4c4be4c4be4c4be4c4be4c4be4c4be4c4be4c";
+
 /// What the child prints first: where it listens and the tenant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,10 +41,29 @@ pub struct Hello {
     pub secret_key: String,
 }
 
-/// The child's side: a server with no rate limits on a temporary database; reads commands
-/// (`waiting`, `quit`) on standard input, one a line, and answers on standard output.
+/// The child's side: a server with no rate limits on a temporary database (or the shared one
+/// of [`SERVE_DB_VAR`]); reads commands (`waiting`, `quit`) on standard input, one a line, and
+/// answers on standard output.
 pub async fn serve() -> Result<(), Error> {
+    let shared = match std::env::var(SERVE_DB_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => None,
+    };
+    let (db, tenant, token_key) = match shared {
+        Some(url) => (
+            Some(Database::Postgres(url)),
+            TenantSeed {
+                id: Some(SHARED_TENANT.to_owned()),
+                secret_key: Some(SHARED_SECRET_KEY.to_owned()),
+            },
+            Some(TokenKey::from_hex(SHARED_TOKEN_KEY)?),
+        ),
+        None => (None, TenantSeed::default(), None),
+    };
     let server = signet_server::spawn(Config {
+        db,
+        tenant,
+        token_key,
         rate_limits: RateLimits::unlimited(),
         // Every device of the harness connects from 127.0.0.1.
         connection_limits: ConnectionLimits {
@@ -83,6 +112,12 @@ pub struct ChildServer {
 impl ChildServer {
     /// Starts this binary as a server child and reads its greeting.
     pub async fn start() -> Result<Self, Error> {
+        Self::start_on(None).await
+    }
+
+    /// [`ChildServer::start`], on the PostgreSQL database `db` when given (see
+    /// [`SERVE_DB_VAR`]).
+    pub async fn start_on(db: Option<&str>) -> Result<Self, Error> {
         let exe = std::env::current_exe()?;
         let wrapper = std::env::var(SERVE_WRAPPER_VAR).unwrap_or_default();
         let mut words = wrapper.split_whitespace();
@@ -94,6 +129,9 @@ impl ChildServer {
             }
             None => Command::new(exe),
         };
+        if let Some(db) = db {
+            command.env(SERVE_DB_VAR, db);
+        }
         let mut child = command
             .arg(SERVE_COMMAND)
             .stdin(Stdio::piped())

@@ -14,6 +14,8 @@
 //! - [`scenarios`]: the measurements; [`app`]: the app's own figures (part 6);
 //!   [`report`]: the table; [`stats`]: percentiles.
 //! - [`wakeups`]: wake-up delivery to a Web Push receiver (`signet-bench wake-ups`).
+//! - [`replicas`]: servers on one PostgreSQL database: sign-ins per second with one and two,
+//!   and the cross-server wake-up latency (`signet-bench replicas`).
 //!
 //! The binary `signet-bench` runs every scenario: `--smoke` with tiny counts (CI), or in
 //! full. `docs/benchmarks.md` has the figures and how to reproduce them.
@@ -24,6 +26,7 @@ pub mod child;
 pub mod device;
 mod error;
 pub mod flood;
+pub mod replicas;
 pub mod report;
 pub mod scenarios;
 pub mod signer;

@@ -4,7 +4,7 @@
 //! criterion and writes the table into `docs/benchmarks.md`.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -90,6 +90,20 @@ enum Command {
     /// with and without delivery. `--smoke` for tiny counts.
     #[command(name = "wake-ups")]
     WakeUps,
+    /// Servers on one PostgreSQL database (run under scripts/with-postgres): complete
+    /// sign-ins per second with one server and with two, and the cross-server wake-up
+    /// latency (challenge made through B → long-poll on A answered).
+    Replicas {
+        /// How long the sign-ins run, for each server count.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Concurrent sign-in loops.
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+        /// Wake-ups measured each way (through the other server, through the same).
+        #[arg(long, default_value_t = 300)]
+        wakes: usize,
+    },
 }
 
 fn load_average() -> String {
@@ -237,6 +251,58 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `signet-bench replicas`: the PostgreSQL figures, a few lines.
+async fn replicas(seconds: u64, workers: usize, wakes: usize) -> anyhow::Result<()> {
+    use signet_bench::stats::{Summary, ms};
+    let before = load_average();
+    let figures =
+        signet_bench::replicas::measure(Duration::from_secs(seconds), workers, wakes).await?;
+    let after = load_average();
+    let rate = |name: &str, rate: &signet_bench::replicas::Rate| {
+        format!(
+            "PostgreSQL, {name}: {:.0} flows/s ({} in {:.1} s, {} failed; servers' CPU {})",
+            rate.per_second(),
+            rate.flows,
+            rate.window.as_secs_f64(),
+            rate.failed,
+            rate.server_cores
+                .map_or_else(|| "n/a".to_owned(), |cores| format!("{cores:.2} cores")),
+        )
+    };
+    let wake = |name: &str, summary: Option<Summary>| {
+        summary.map_or_else(
+            || format!("{name}: no samples"),
+            |s| {
+                format!(
+                    "{name}: p50 {}, p99 {}, max {} ({} wake-ups)",
+                    ms(s.p50),
+                    ms(s.p99),
+                    ms(s.max),
+                    s.count
+                )
+            },
+        )
+    };
+    println!("{}", rate("one server", &figures.one));
+    println!("{}", rate("two servers", &figures.two));
+    println!(
+        "{}",
+        wake(
+            "challenge through B → long-poll on A answered",
+            figures.cross_server_wake
+        )
+    );
+    println!(
+        "{}",
+        wake(
+            "challenge through A → long-poll on A answered",
+            figures.same_server_wake
+        )
+    );
+    println!("{workers} sign-in loops, {seconds} s each; load average {before} → {after}");
+    Ok(())
+}
+
 /// `signet-bench flows`: the throughput half of part 4 alone, printed on one line.
 async fn flows(seconds: u64, workers: usize) -> anyhow::Result<()> {
     let sizes = Sizes {
@@ -298,6 +364,11 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Flows { seconds, workers }) => return flows(*seconds, *workers).await,
+        Some(Command::Replicas {
+            seconds,
+            workers,
+            wakes,
+        }) => return replicas(*seconds, *workers, *wakes).await,
         Some(Command::Flood {
             server,
             seconds,

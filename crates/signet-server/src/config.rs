@@ -46,6 +46,9 @@ pub struct Config {
     pub retention: Duration,
     /// How often expired rows are purged (in the background, in small batches).
     pub purge_interval: Duration,
+    /// On PostgreSQL, how often every long-poll re-reads the database whatever the other
+    /// servers said (the safety net behind cross-server wake-ups).
+    pub recheck_interval: Duration,
     /// How wake-ups are delivered (docs/protocol.md 8.6); by default none are sent.
     pub delivery: DeliveryConfig,
 }
@@ -65,6 +68,7 @@ impl Default for Config {
             connection_limits: ConnectionLimits::default(),
             retention: Duration::from_secs(30 * 24 * 3600),
             purge_interval: Duration::from_secs(60),
+            recheck_interval: crate::fanout::RECHECK,
             delivery: DeliveryConfig::default(),
         }
     }

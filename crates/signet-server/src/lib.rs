@@ -43,7 +43,8 @@
 //! - [`store`]: all storage behind one type, [`Store`], on SQLite (WAL) or PostgreSQL
 //!   ([`Database`]; migrations in `migrations/sqlite` and `migrations/postgres`); one
 //!   transaction per state change.
-//! - `notify`: in-process wake-ups for long-poll.
+//! - `notify`: wake-ups for long-poll; `fanout`: on PostgreSQL, wake-ups and tenant changes
+//!   sent to and received from the other servers of the database (LISTEN/NOTIFY).
 //! - `token`: HS256 track and access tokens.
 //! - [`push`]: wake-ups on challenge creation (webhook, Web Push, and the channels APNs, FCM
 //!   and a push gateway plug in as [`push::wake::Channel`]s).
@@ -56,6 +57,7 @@ mod config;
 mod connections;
 mod error;
 mod extract;
+mod fanout;
 mod health;
 pub mod log_sink;
 mod notify;
@@ -308,6 +310,7 @@ pub async fn spawn_with_routes(
     let (database, temp_dir, store, token_key) = open_database(&config).await?;
     #[cfg(not(feature = "test-util"))]
     let () = temp_dir;
+    let (notifier, fanout) = notifier(&database, &store);
     // 2. The tenant.
     let now = config.clock.now_ms();
     let (tenant, secret_key, tenant_created) =
@@ -319,7 +322,17 @@ pub async fn spawn_with_routes(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}/v1"));
     let (stop, shutting_down) = watch::channel(false);
-    let notifier = Arc::new(Notifier::default());
+    if let Some((url, inbox)) = fanout {
+        fanout::start(
+            &url,
+            inbox,
+            Arc::clone(&notifier),
+            store.clone(),
+            config.recheck_interval,
+            &shutting_down,
+        )
+        .await?;
+    }
     let requests = Arc::new(AtomicU64::new(0));
     let state = AppState {
         store: store.clone(),
@@ -392,6 +405,28 @@ pub async fn spawn_with_routes(
         #[cfg(feature = "test-util")]
         router: served,
     })
+}
+
+/// The long-poll notifier. On PostgreSQL its wake-ups, and the store's tenant changes, also
+/// go to the other servers of the database: then also returns what `fanout::start` needs.
+fn notifier(
+    database: &Database,
+    store: &Store,
+) -> (
+    Arc<Notifier>,
+    Option<(String, tokio::sync::mpsc::UnboundedReceiver<fanout::Change>)>,
+) {
+    match database {
+        Database::Postgres(url) => {
+            let (outbox, inbox) = fanout::outbox();
+            store.publish_tenant_changes(outbox.clone());
+            (
+                Arc::new(Notifier::with_outbox(outbox)),
+                Some((url.clone(), inbox)),
+            )
+        }
+        Database::Sqlite(_) => (Arc::new(Notifier::default()), None),
+    }
 }
 
 /// The environment variable that makes [`temporary_database`] a fresh schema on that

@@ -98,15 +98,22 @@ struct Args {
     /// Most connections held at once (default: the open-files limit less an eighth).
     #[arg(long, env = "SIGNET_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
-    /// Days actions (and their challenges) are kept.
-    #[arg(long, env = "SIGNET_RETENTION_DAYS", default_value_t = 30)]
+    /// Days actions (and their challenges) are kept (at least 1).
+    #[arg(
+        long,
+        env = "SIGNET_RETENTION_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     retention_days: u64,
     /// Seconds actions (and their challenges) are kept, instead of --retention-days (for a
-    /// short retention, e.g. in a test or a flood benchmark).
+    /// short retention, e.g. in a test or a flood benchmark; at least 1: an action must live
+    /// long enough to be validated).
     #[arg(
         long,
         env = "SIGNET_RETENTION_SECONDS",
-        conflicts_with = "retention_days"
+        conflicts_with = "retention_days",
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     retention_seconds: Option<u64>,
     /// Nonces (3.4a, 3.6a) one client address may ask for per second (bursts of twice that).

@@ -213,3 +213,22 @@ async fn the_binary_refuses_a_retention_in_both_days_and_seconds() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn the_binary_refuses_a_retention_of_zero() {
+    for flag in ["--retention-seconds", "--retention-days"] {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_signet-server"))
+            .args([flag, "0"])
+            .env_remove("SIGNET_RETENTION_DAYS")
+            .env_remove("SIGNET_RETENTION_SECONDS")
+            .output()
+            .await
+            .expect("the binary runs");
+        assert!(!output.status.success(), "{flag} 0 was taken");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains("0 is not in 1.."),
+            "{flag}: {stderr}"
+        );
+    }
+}

@@ -63,7 +63,7 @@ fn long_poll(
     signed: bool,
 ) -> (Option<Listening>, watch::Receiver<u64>) {
     let listening = signed.then(|| state.notifier.listen(&authenticator.id));
-    let topic = state.notifier.subscribe(Topic::User(
+    let topic = state.notifier.subscribe(&Topic::User(
         authenticator.tenant_id.clone(),
         authenticator.user_id.clone(),
     ));

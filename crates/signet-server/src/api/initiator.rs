@@ -133,7 +133,7 @@ pub(crate) async fn verify(
     let mut topic = wait.map(|_| {
         state
             .notifier
-            .subscribe(Topic::Challenge(body.challenge_id.clone()))
+            .subscribe(&Topic::Challenge(body.challenge_id.clone()))
     });
     loop {
         let now = state.now();

@@ -18,7 +18,8 @@
 //! side, with the same SQL wherever the databases read it alike; the one store test suite
 //! runs against both. The schema is made and migrated by sqlx's migrator on both.
 //! Tenants are cached in memory (every request authenticates with one); they change only through
-//! [`Store::put_tenant`], which drops the cached copy.
+//! [`Store::put_tenant`] and [`Store::bootstrap_tenant`], which drop the cached copy here and
+//! (on PostgreSQL) on the other servers (`fanout`).
 
 mod actions;
 mod authenticators;

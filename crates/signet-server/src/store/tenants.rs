@@ -1,7 +1,7 @@
 //! Tenants: their rows, and the in-memory cache every request authenticates through.
 
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLockReadGuard};
+use std::sync::{PoisonError, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use sqlx::Connection as _;
@@ -11,6 +11,8 @@ use super::backend::KeyLock as _;
 use super::{Store, sqlite, with_conn};
 use crate::Error;
 use crate::config::{TenantSettings, duration_ms};
+use crate::fanout::{Change, Outbox, tenant_key};
+use crate::notify::TopicKey;
 use crate::secrets::SecretKeyHash;
 
 /// A tenant: one relying party, with the hash of its secret key and its settings. The
@@ -127,10 +129,19 @@ where
 }
 
 /// Tenants read through a [`Store`], by id and by the hash of their secret key.
+///
+/// A tenant changed through this server is dropped here at once; on PostgreSQL one changed
+/// through another server is dropped when that server's notification arrives (`fanout`),
+/// and the whole cache when the subscription to them is made again.
 #[derive(Debug, Default)]
 pub(super) struct TenantCache {
     by_id: HashMap<String, Tenant>,
     id_by_secret: HashMap<SecretKeyHash, String>,
+    /// Counts the drops: a tenant read from the database is cached only if nothing was
+    /// dropped since the read began (else it may be a copy from before the change).
+    generation: u64,
+    /// Where changes go to reach the other servers (PostgreSQL only).
+    outbox: Option<Outbox>,
 }
 
 impl TenantCache {
@@ -141,6 +152,7 @@ impl TenantCache {
     }
 
     fn forget(&mut self, id: &str) {
+        self.generation = self.generation.wrapping_add(1);
         self.by_id.remove(id);
         self.id_by_secret.retain(|_, tenant_id| tenant_id != id);
     }
@@ -157,20 +169,75 @@ impl Store {
         self.tenants.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn cache_tenant(&self, tenant: Option<&Tenant>) {
+    fn cached_tenants_mut(&self) -> RwLockWriteGuard<'_, TenantCache> {
+        self.tenants.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cache's generation, read before a tenant is read from the database.
+    fn cache_generation(&self) -> u64 {
+        self.cached_tenants().generation
+    }
+
+    /// Caches `tenant`, read from the database since `generation`, unless a tenant was
+    /// dropped meanwhile.
+    fn cache_tenant(&self, tenant: Option<&Tenant>, generation: u64) {
         if let Some(tenant) = tenant {
-            self.tenants
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(tenant);
+            let mut cache = self.cached_tenants_mut();
+            if cache.generation == generation {
+                cache.insert(tenant);
+            }
         }
+    }
+
+    /// Drops the tenant `id` from the cache, and (on PostgreSQL) from the other servers'
+    /// caches. Call it after the change is committed.
+    fn forget_tenant(&self, id: &str) {
+        let mut cache = self.cached_tenants_mut();
+        cache.forget(id);
+        if let Some(outbox) = &cache.outbox {
+            outbox.send(Change::tenant(id));
+        }
+    }
+
+    /// Tells the other servers, through `outbox`, of every tenant this store changes.
+    pub(crate) fn publish_tenant_changes(&self, outbox: Outbox) {
+        self.cached_tenants_mut().outbox = Some(outbox);
+    }
+
+    /// Drops the tenant whose key (`fanout::tenant_key`) is `key`: another server changed it.
+    pub(crate) fn forget_tenant_by_key(&self, key: TopicKey) {
+        let mut cache = self.cached_tenants_mut();
+        let ids: Vec<String> = cache
+            .by_id
+            .keys()
+            .filter(|id| tenant_key(id) == key)
+            .cloned()
+            .collect();
+        // Also bumps the generation when the tenant is not cached: a read in flight may be
+        // about to cache the copy from before the change.
+        cache.generation = cache.generation.wrapping_add(1);
+        for id in ids {
+            cache.forget(&id);
+        }
+    }
+
+    /// Drops every cached tenant (changes from other servers may have been missed).
+    pub(crate) fn forget_all_tenants(&self) {
+        let mut cache = self.cached_tenants_mut();
+        cache.generation = cache.generation.wrapping_add(1);
+        cache.by_id.clear();
+        cache.id_by_secret.clear();
     }
 
     /// The tenant with this id.
     pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, Error> {
-        if let Some(tenant) = self.cached_tenants().by_id.get(id) {
-            return Ok(Some(tenant.clone()));
-        }
+        let generation = {
+            let cache = self.cached_tenants();
+            if let Some(tenant) = cache.by_id.get(id) {
+                return Ok(Some(tenant.clone()));
+            }
+            cache.generation
+        };
         let row = with_conn!(
             self,
             |conn| {
@@ -191,7 +258,7 @@ impl Store {
             }
         )?;
         let tenant = row.map(TenantRow::into_tenant).transpose()?;
-        self.cache_tenant(tenant.as_ref());
+        self.cache_tenant(tenant.as_ref(), generation);
         Ok(tenant)
     }
 
@@ -200,6 +267,7 @@ impl Store {
     /// time.
     pub async fn tenant_by_secret(&self, secret_key: &str) -> Result<Option<Tenant>, Error> {
         let hash = SecretKeyHash::of(secret_key);
+        let generation = self.cache_generation();
         let cached = self.cached_tenants().by_secret(&hash).cloned();
         let tenant = if let Some(tenant) = cached {
             Some(tenant)
@@ -224,7 +292,7 @@ impl Store {
                 }
             )?;
             let tenant = row.map(TenantRow::into_tenant).transpose()?;
-            self.cache_tenant(tenant.as_ref());
+            self.cache_tenant(tenant.as_ref(), generation);
             tenant
         };
         Ok(tenant.filter(|tenant| tenant.secret_key_hash.matches(&hash)))
@@ -344,13 +412,6 @@ impl Store {
             self.forget_tenant(&tenant.id);
         }
         result
-    }
-
-    fn forget_tenant(&self, id: &str) {
-        self.tenants
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .forget(id);
     }
 
     /// Creates the tenant, or updates its secret key (hash) and settings when it exists.

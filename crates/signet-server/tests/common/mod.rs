@@ -3,6 +3,8 @@
 
 #![allow(dead_code, missing_docs)]
 
+pub mod replica;
+
 use std::sync::Arc;
 
 use reqwest::Method;
