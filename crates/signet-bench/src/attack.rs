@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use signet_core::{Client, ClientOptions, MemoryKeyStore};
+use signet_core::{Client, ClientOptions};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::process::{Child, Command};
@@ -309,13 +309,7 @@ pub async fn run(binary: &Path, phone_round_trip: Duration) -> Result<Figures, E
     .await?;
     let base = server.base();
     let rp = Rp::new(&base, TENANT, SECRET)?;
-    let device = KeyDevice::enroll(
-        &rp,
-        new_client(&base)?,
-        Arc::new(MemoryKeyStore::new()),
-        "victim".to_owned(),
-    )
-    .await?;
+    let device = KeyDevice::enroll(&rp, new_client(&base)?, "victim".to_owned()).await?;
     let mut figures = Figures {
         phone_round_trip,
         ..Figures::default()

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use signet_core::{
-    AccountId, Answer, Client, DeviceKeyStore as _, Engine, EngineConfig, EnrollOptions, Event,
-    KeyAlias, MemoryKeyStore, WatchOptions, Watcher,
+    AccountId, Answer, Client, Engine, EngineConfig, EnrollOptions, Event, MemoryKeyStore,
+    WatchOptions, Watcher,
 };
 use signet_protocol::{
     AddCredentialRequest, AnswerChallengeRequest, PendingChallengeResponse, PublicKey,
@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::Error;
+use crate::signer::BenchKey;
 use signet_testkit::Rp;
 
 /// A challenge a device has just seen, and when.
@@ -101,13 +102,12 @@ impl EngineDevice {
     }
 }
 
-/// A bare device: signet-core's [`Client`] and a key in a [`MemoryKeyStore`], without the
-/// engine's files; for runs with thousands of devices.
+/// A bare device: signet-core's [`Client`] and a key in memory signing with `ring` (see
+/// [`BenchKey`]), without the engine's files; for runs with thousands of devices.
 #[derive(Debug, Clone)]
 pub struct KeyDevice {
     client: Client,
-    keys: Arc<MemoryKeyStore>,
-    alias: KeyAlias,
+    signer: Arc<BenchKey>,
     /// The device's public key.
     pub key: PublicKey,
     /// The user it is enrolled for.
@@ -115,15 +115,10 @@ pub struct KeyDevice {
 }
 
 impl KeyDevice {
-    /// A new key in `keys`, enrolled for `user_id` (3.1) through `client`.
-    pub async fn enroll(
-        rp: &Rp,
-        client: Client,
-        keys: Arc<MemoryKeyStore>,
-        user_id: String,
-    ) -> Result<Self, Error> {
-        let alias = KeyAlias::generate();
-        let key = keys.create(&alias)?;
+    /// A new key, enrolled for `user_id` (3.1) through `client`.
+    pub async fn enroll(rp: &Rp, client: Client, user_id: String) -> Result<Self, Error> {
+        let signer = BenchKey::generate()?;
+        let key = signer.public_key()?;
         let token = rp.enrollment_token(&user_id).await?;
         let request = AddCredentialRequest {
             public_key: key.to_spki_base64(),
@@ -134,8 +129,7 @@ impl KeyDevice {
         client.add_credential(&token, &request).await?;
         Ok(Self {
             client,
-            keys,
-            alias,
+            signer: Arc::new(signer),
             key,
             user_id,
         })
@@ -168,7 +162,7 @@ impl KeyDevice {
             tokio::time::sleep(pause).await;
         }
         let paused = paused.elapsed();
-        let signature = self.keys.sign(&self.alias, nonce.message.as_bytes())?;
+        let signature = self.signer.sign(nonce.message.as_bytes())?;
         let fetched = self
             .client
             .pending_challenge(&self.key, Some(&signature), wait)
@@ -178,7 +172,7 @@ impl KeyDevice {
 
     /// 3.5: approves `challenge_id`; the server's `isVerified`.
     pub async fn approve(&self, challenge_id: &str) -> Result<bool, Error> {
-        let signature = self.keys.sign(&self.alias, challenge_id.as_bytes())?;
+        let signature = self.signer.sign(challenge_id.as_bytes())?;
         let request = AnswerChallengeRequest {
             challenge_id: challenge_id.to_owned(),
             public_key: self.key.to_spki_base64(),

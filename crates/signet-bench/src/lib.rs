@@ -29,6 +29,7 @@ pub mod flood;
 pub mod replicas;
 pub mod report;
 pub mod scenarios;
+pub mod signer;
 pub mod stats;
 pub mod wakeups;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use signet_core::{Client, ClientOptions, MemoryKeyStore};
+use signet_core::{Client, ClientOptions};
 use signet_server::Database;
 use signet_testkit::Rp;
 use tokio::task::JoinSet;
@@ -105,19 +105,12 @@ async fn flows(servers: usize, window: Duration, workers: usize) -> Result<Rate,
     for _ in 0..servers {
         children.push(ChildServer::start_on(Some(&db)).await?);
     }
-    let keys = Arc::new(MemoryKeyStore::new());
     let mut loops = Vec::new();
     for i in 0..workers {
         let front = &children[i % servers].hello;
         let back = &children[(i + 1) % servers].hello;
         let rp = rp(front)?;
-        let device = KeyDevice::enroll(
-            &rp,
-            client(back)?,
-            Arc::clone(&keys),
-            format!("replicas-{i}"),
-        )
-        .await?;
+        let device = KeyDevice::enroll(&rp, client(back)?, format!("replicas-{i}")).await?;
         loops.push((rp, device));
     }
     let failed = Arc::new(AtomicU64::new(0));
@@ -186,13 +179,7 @@ async fn wake_latency(wakes: usize) -> Result<(Option<Summary>, Option<Summary>)
     let mut a = ChildServer::start_on(Some(&db)).await?;
     let b = ChildServer::start_on(Some(&db)).await?;
     let (rp_a, rp_b) = (rp(&a.hello)?, rp(&b.hello)?);
-    let device = KeyDevice::enroll(
-        &rp_a,
-        client(&a.hello)?,
-        Arc::new(MemoryKeyStore::new()),
-        "waker".to_owned(),
-    )
-    .await?;
+    let device = KeyDevice::enroll(&rp_a, client(&a.hello)?, "waker".to_owned()).await?;
     let mut cross = Vec::with_capacity(wakes);
     let mut same = Vec::with_capacity(wakes);
     for round in 0..wakes * 2 {

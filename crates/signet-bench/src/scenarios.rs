@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::Rng as _;
-use signet_core::{Client, ClientOptions, MemoryKeyStore, WatchOptions};
+use signet_core::{Client, ClientOptions, WatchOptions};
 use signet_server::{Config, ConnectionLimits, RateLimits, RunningServer};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
@@ -541,18 +541,16 @@ async fn enroll_bare(
     prefix: &str,
     parallel: usize,
 ) -> Result<Vec<KeyDevice>, Error> {
-    let keys = Arc::new(MemoryKeyStore::new());
     let permits = Arc::new(Semaphore::new(parallel));
     let mut enrolling = JoinSet::new();
     for i in 0..count {
         let rp = rp.clone();
         let client = client.clone();
-        let keys = Arc::clone(&keys);
         let permits = Arc::clone(&permits);
         let user = format!("{prefix}-{i}");
         enrolling.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            KeyDevice::enroll(&rp, client, keys, user).await
+            KeyDevice::enroll(&rp, client, user).await
         });
     }
     let mut devices = Vec::with_capacity(count);

@@ -90,6 +90,9 @@ pub enum Error {
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite failed (the store's SQLite connections run on rusqlite).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// The database schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -145,8 +148,11 @@ impl Error {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Database(_) if self.is_storage_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Sqlite(_) if self.is_storage_unavailable() => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Database(_)
+            | Self::Sqlite(_)
             | Self::Migrate(_)
             | Self::Io(_)
             | Self::PushConfig { .. }
@@ -171,6 +177,7 @@ impl Error {
             | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Database(_)
+            | Self::Sqlite(_)
             | Self::Migrate(_)
             | Self::Io(_)
             | Self::PushConfig { .. }
@@ -202,6 +209,9 @@ impl Error {
                     .code()
                     .and_then(|code| code.parse::<i64>().ok())
                     .is_some_and(|extended| TRANSIENT.contains(&(extended & 0xff)))
+            }
+            Self::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => {
+                TRANSIENT.contains(&i64::from(error.extended_code & 0xff))
             }
             _ => false,
         }

@@ -6,6 +6,7 @@ use sqlx::Connection as _;
 
 use super::backend::KeyLock as _;
 use super::rules::{check_open_actions, check_same_action};
+use super::sqlite;
 use super::{Store, with_conn};
 use crate::Error;
 
@@ -97,6 +98,27 @@ struct ActionRow {
 }
 
 impl ActionRow {
+    /// The row as SQLite returns it (`SELECT *` or `RETURNING *`).
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            tenant_id: row.get("tenant_id")?,
+            idempotency_key: row.get("idempotency_key")?,
+            user_id: row.get("user_id")?,
+            action_code: row.get("action_code")?,
+            state: row.get("state")?,
+            created_at: row.get("created_at")?,
+            state_updated_at: row.get("state_updated_at")?,
+            ip_address: row.get("ip_address")?,
+            user_agent: row.get("user_agent")?,
+            device_id: row.get("device_id")?,
+            custom: row.get("custom")?,
+            number_matching: row.get("number_matching")?,
+            verification_method: row.get("verification_method")?,
+            output: row.get("output")?,
+            validated_at: row.get("validated_at")?,
+        })
+    }
+
     fn into_action(self) -> Action {
         Action {
             state: parse_state(&self.state),
@@ -140,75 +162,78 @@ impl Store {
     /// idempotency key (which must be for the same user and action code).
     pub async fn track(&self, tenant_id: &str, new: NewAction, now: i64) -> Result<Action, Error> {
         let custom = new.custom.as_ref().map(Value::to_string);
-        let row = with_conn!(self, writer, |conn| {
-            // In a transaction even though it is one statement: sqlx stops reading at the
-            // RETURNING row, so the error of an autocommit that fails after it (a read-only
-            // disk) would be lost, and the write acknowledged but never stored.
-            let mut tx = conn.begin().await?;
-            // 0. The tenant's cap on open actions (a retry of an existing key passes).
-            if let Some(cap) = new.open_cap {
-                tx.lock_key(&format!("actions/{tenant_id}")).await?;
-                let open: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
+        let row = with_conn!(
+            self,
+            |conn| {
+                // In a transaction even though it is one statement: sqlx stops reading at the
+                // RETURNING row, so the error of an autocommit that fails after it (a read-only
+                // disk) would be lost, and the write acknowledged but never stored.
+                let mut tx = conn.begin().await?;
+                // 0. The tenant's cap on open actions (a retry of an existing key passes).
+                if let Some(cap) = new.open_cap {
+                    tx.lock_key(&format!("actions/{tenant_id}")).await?;
+                    let open: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
                      AND state = $2 AND created_at > $3 LIMIT $4) AS open",
-                )
-                .bind(tenant_id)
-                .bind(ActionState::ChallengeRequired.as_str())
-                .bind(cap.since)
-                .bind(i64::from(cap.max))
-                .fetch_one(&mut *tx)
-                .await?;
-                if check_open_actions(open, cap.max).is_err() {
-                    let exists: Option<i32> = sqlx::query_scalar(
-                        "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
                     )
                     .bind(tenant_id)
-                    .bind(&new.idempotency_key)
-                    .fetch_optional(&mut *tx)
+                    .bind(ActionState::ChallengeRequired.as_str())
+                    .bind(cap.since)
+                    .bind(i64::from(cap.max))
+                    .fetch_one(&mut *tx)
                     .await?;
-                    if exists.is_none() {
-                        check_open_actions(open, cap.max)?;
+                    if check_open_actions(open, cap.max).is_err() {
+                        let exists: Option<i32> = sqlx::query_scalar(
+                            "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                        )
+                        .bind(tenant_id)
+                        .bind(&new.idempotency_key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if exists.is_none() {
+                            check_open_actions(open, cap.max)?;
+                        }
                     }
                 }
-            }
-            // 1. A new action, unless one with this idempotency key exists.
-            let inserted = sqlx::query_as::<_, ActionRow>(
-                "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
+                // 1. A new action, unless one with this idempotency key exists.
+                let inserted = sqlx::query_as::<_, ActionRow>(
+                    "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
                      created_at, state_updated_at, ip_address, user_agent, device_id, custom,
                      number_matching)
                  VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
                  ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
                  RETURNING *",
-            )
-            .bind(tenant_id)
-            .bind(&new.idempotency_key)
-            .bind(&new.user_id)
-            .bind(&new.action_code)
-            .bind(ActionState::ChallengeRequired.as_str())
-            .bind(now)
-            .bind(&new.ip_address)
-            .bind(&new.user_agent)
-            .bind(&new.device_id)
-            .bind(custom)
-            .bind(new.number_matching)
-            .fetch_optional(&mut *tx)
-            .await?;
-            // 2. Or the existing one.
-            let row = match inserted {
-                Some(row) => row,
-                None => {
-                    sqlx::query_as::<_, ActionRow>(
-                        "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
-                    )
-                    .bind(tenant_id)
-                    .bind(&new.idempotency_key)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
-            };
-            tx.commit().await?;
-            Ok(row)
-        })?;
+                )
+                .bind(tenant_id)
+                .bind(&new.idempotency_key)
+                .bind(&new.user_id)
+                .bind(&new.action_code)
+                .bind(ActionState::ChallengeRequired.as_str())
+                .bind(now)
+                .bind(&new.ip_address)
+                .bind(&new.user_agent)
+                .bind(&new.device_id)
+                .bind(custom)
+                .bind(new.number_matching)
+                .fetch_optional(&mut *tx)
+                .await?;
+                // 2. Or the existing one.
+                let row =
+                    match inserted {
+                        Some(row) => row,
+                        None => sqlx::query_as::<_, ActionRow>(
+                            "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                        )
+                        .bind(tenant_id)
+                        .bind(&new.idempotency_key)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                    };
+                tx.commit().await?;
+                Ok(row)
+            },
+            |conn| track_sqlite(conn, tenant_id, &new, custom.as_deref(), now)
+        )?;
         // 3. An existing one must be for the same user and action code.
         check_same_action(
             (&row.user_id, &row.action_code),
@@ -223,15 +248,26 @@ impl Store {
         tenant_id: &str,
         idempotency_key: &str,
     ) -> Result<Option<Action>, Error> {
-        let row = with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_as::<_, ActionRow>(
-                "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
-            )
-            .bind(tenant_id)
-            .bind(idempotency_key)
-            .fetch_optional(&mut *conn)
-            .await?)
-        })?;
+        let row = with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_as::<_, ActionRow>(
+                    "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                )
+                .bind(tenant_id)
+                .bind(idempotency_key)
+                .fetch_optional(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::optional(
+                    conn,
+                    "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                    &[&tenant_id, &idempotency_key],
+                    ActionRow::from_sqlite,
+                )
+            }
+        )?;
         Ok(row.map(ActionRow::into_action))
     }
 
@@ -243,19 +279,30 @@ impl Store {
         state: ActionState,
         now: i64,
     ) -> Result<bool, Error> {
-        let updated = with_conn!(self, writer, |conn| {
-            Ok(sqlx::query(
-                "UPDATE actions SET state = $1, state_updated_at = $2
+        let updated = with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query(
+                    "UPDATE actions SET state = $1, state_updated_at = $2
                  WHERE tenant_id = $3 AND idempotency_key = $4",
-            )
-            .bind(state.as_str())
-            .bind(now)
-            .bind(tenant_id)
-            .bind(idempotency_key)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected())
-        })?;
+                )
+                .bind(state.as_str())
+                .bind(now)
+                .bind(tenant_id)
+                .bind(idempotency_key)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            },
+            |conn| {
+                sqlite::execute(
+                    conn,
+                    "UPDATE actions SET state = $1, state_updated_at = $2
+                 WHERE tenant_id = $3 AND idempotency_key = $4",
+                    &[&state.as_str(), &now, &tenant_id, &idempotency_key],
+                )
+            }
+        )?;
         Ok(updated == 1)
     }
 
@@ -268,21 +315,111 @@ impl Store {
         idempotency_key: &str,
         now: i64,
     ) -> Result<bool, Error> {
-        let updated = with_conn!(self, writer, |conn| {
-            Ok(sqlx::query(
-                "UPDATE actions SET validated_at = $1 WHERE tenant_id = $2
+        let updated = with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query(
+                    "UPDATE actions SET validated_at = $1 WHERE tenant_id = $2
                  AND idempotency_key = $3 AND state = $4 AND validated_at IS NULL",
-            )
-            .bind(now)
-            .bind(tenant_id)
-            .bind(idempotency_key)
-            .bind(ActionState::ChallengeSucceeded.as_str())
-            .execute(&mut *conn)
-            .await?
-            .rows_affected())
-        })?;
+                )
+                .bind(now)
+                .bind(tenant_id)
+                .bind(idempotency_key)
+                .bind(ActionState::ChallengeSucceeded.as_str())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            },
+            |conn| {
+                sqlite::execute(
+                    conn,
+                    "UPDATE actions SET validated_at = $1 WHERE tenant_id = $2
+                 AND idempotency_key = $3 AND state = $4 AND validated_at IS NULL",
+                    &[
+                        &now,
+                        &tenant_id,
+                        &idempotency_key,
+                        &ActionState::ChallengeSucceeded.as_str(),
+                    ],
+                )
+            }
+        )?;
         Ok(updated == 1)
     }
+}
+
+/// [`Store::track`]'s transaction on SQLite.
+fn track_sqlite(
+    conn: &mut rusqlite::Connection,
+    tenant_id: &str,
+    new: &NewAction,
+    custom: Option<&str>,
+    now: i64,
+) -> Result<ActionRow, Error> {
+    // In a transaction, as every write with `RETURNING` (see `sqlite::optional`).
+    let tx = conn.transaction()?;
+    // 0. The tenant's cap on open actions (a retry of an existing key passes).
+    if let Some(cap) = new.open_cap {
+        let open: i64 = sqlite::one(
+            &tx,
+            "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
+         AND state = $2 AND created_at > $3 LIMIT $4) AS open",
+            &[
+                &tenant_id,
+                &ActionState::ChallengeRequired.as_str(),
+                &cap.since,
+                &i64::from(cap.max),
+            ],
+            |row| row.get(0),
+        )?;
+        if check_open_actions(open, cap.max).is_err() {
+            let exists = sqlite::optional(
+                &tx,
+                "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                &[&tenant_id, &new.idempotency_key],
+                |_| Ok(()),
+            )?;
+            if exists.is_none() {
+                check_open_actions(open, cap.max)?;
+            }
+        }
+    }
+    // 1. A new action, unless one with this idempotency key exists.
+    let inserted = sqlite::optional(
+        &tx,
+        "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
+         created_at, state_updated_at, ip_address, user_agent, device_id, custom,
+         number_matching)
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+     RETURNING *",
+        &[
+            &tenant_id,
+            &new.idempotency_key,
+            &new.user_id,
+            &new.action_code,
+            &ActionState::ChallengeRequired.as_str(),
+            &now,
+            &new.ip_address,
+            &new.user_agent,
+            &new.device_id,
+            &custom,
+            &new.number_matching,
+        ],
+        ActionRow::from_sqlite,
+    )?;
+    // 2. Or the existing one.
+    let row = match inserted {
+        Some(row) => row,
+        None => sqlite::one(
+            &tx,
+            "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+            &[&tenant_id, &new.idempotency_key],
+            ActionRow::from_sqlite,
+        )?,
+    };
+    tx.commit()?;
+    Ok(row)
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 use sqlx::Connection as _;
 
 use super::backend::KeyLock as _;
-use super::enrollment_tokens::ClaimToken as _;
+use super::enrollment_tokens::{ClaimToken as _, claim_enrollment_token_sqlite};
 use super::rules::check_reenrollment;
-use super::{Store, Tenant, new_id, with_conn};
+use super::{Store, Tenant, new_id, sqlite, with_conn};
 use crate::Error;
 use crate::config::duration_ms;
 
@@ -37,6 +37,23 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
+    /// The row as SQLite returns it (`SELECT *`).
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            tenant_id: row.get("tenant_id")?,
+            user_id: row.get("user_id")?,
+            public_key: row.get("public_key")?,
+            device_name: row.get("device_name")?,
+            device_platform: row.get("device_platform")?,
+            push_token: row.get("push_token")?,
+            created_at: row.get("created_at")?,
+            verified_at: row.get("verified_at")?,
+            last_verified_at: row.get("last_verified_at")?,
+            expires_at: row.get("expires_at")?,
+        })
+    }
+
     /// Whether its lease has ended at `now`.
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
@@ -75,72 +92,77 @@ impl Store {
         new: NewAuthenticator,
         now: i64,
     ) -> Result<Authenticator, Error> {
-        with_conn!(self, writer, |conn| {
-            let mut tx = conn.begin().await?;
-            // 0. One enrollment at a time per token, key and user (always in this order).
-            tx.lock_key(&format!("token/{}/{}", tenant.id, new.token_id))
+        with_conn!(
+            self,
+            |conn| {
+                let mut tx = conn.begin().await?;
+                // 0. One enrollment at a time per token, key and user (always in this order).
+                tx.lock_key(&format!("token/{}/{}", tenant.id, new.token_id))
+                    .await?;
+                tx.lock_key(&format!("key/{}/{}", tenant.id, new.public_key))
+                    .await?;
+                tx.lock_key(&format!("user/{}/{}", tenant.id, new.user_id))
+                    .await?;
+                // 1. The token: one key per token, and the scope rule.
+                tx.claim_enrollment_token(&tenant.id, &new, now).await?;
+                // 2. The key itself: a new one, or the same one again for the same user.
+                let existing = sqlx::query_as::<_, Authenticator>(
+                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
+                )
+                .bind(&tenant.id)
+                .bind(&new.public_key)
+                .fetch_optional(&mut *tx)
                 .await?;
-            tx.lock_key(&format!("key/{}/{}", tenant.id, new.public_key))
-                .await?;
-            tx.lock_key(&format!("user/{}/{}", tenant.id, new.user_id))
-                .await?;
-            // 1. The token: one key per token, and the scope rule.
-            tx.claim_enrollment_token(&tenant.id, &new, now).await?;
-            // 2. The key itself: a new one, or the same one again for the same user.
-            let existing = sqlx::query_as::<_, Authenticator>(
-                "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
-            )
-            .bind(&tenant.id)
-            .bind(&new.public_key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let id = if let Some(found) = existing {
-                check_reenrollment(&found.user_id, found.is_expired(now), &new.user_id)?;
-                sqlx::query(
-                    "UPDATE authenticators SET device_name = COALESCE($1, device_name),
+                let id = if let Some(found) = existing {
+                    check_reenrollment(&found.user_id, found.is_expired(now), &new.user_id)?;
+                    sqlx::query(
+                        "UPDATE authenticators SET device_name = COALESCE($1, device_name),
                      device_platform = COALESCE($2, device_platform),
                      push_token = COALESCE($3, push_token) WHERE id = $4",
-                )
-                .bind(&new.device_name)
-                .bind(&new.device_platform)
-                .bind(&new.push_token)
-                .bind(&found.id)
-                .execute(&mut *tx)
-                .await?;
-                found.id
-            } else {
-                let id = new_id();
-                let expires_at = tenant
-                    .settings
-                    .credential_lease
-                    .map(|lease| now.saturating_add(duration_ms(lease)));
-                sqlx::query(
-                    "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
+                    )
+                    .bind(&new.device_name)
+                    .bind(&new.device_platform)
+                    .bind(&new.push_token)
+                    .bind(&found.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    found.id
+                } else {
+                    let id = new_id();
+                    let expires_at = tenant
+                        .settings
+                        .credential_lease
+                        .map(|lease| now.saturating_add(duration_ms(lease)));
+                    sqlx::query(
+                        "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
                          device_name, device_platform, push_token, created_at, verified_at,
                          expires_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+                    )
+                    .bind(&id)
+                    .bind(&tenant.id)
+                    .bind(&new.user_id)
+                    .bind(&new.public_key)
+                    .bind(&new.device_name)
+                    .bind(&new.device_platform)
+                    .bind(&new.push_token)
+                    .bind(now)
+                    .bind(expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    id
+                };
+                let stored = sqlx::query_as::<_, Authenticator>(
+                    "SELECT * FROM authenticators WHERE id = $1",
                 )
                 .bind(&id)
-                .bind(&tenant.id)
-                .bind(&new.user_id)
-                .bind(&new.public_key)
-                .bind(&new.device_name)
-                .bind(&new.device_platform)
-                .bind(&new.push_token)
-                .bind(now)
-                .bind(expires_at)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
-                id
-            };
-            let stored =
-                sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = $1")
-                    .bind(&id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            tx.commit().await?;
-            Ok(stored)
-        })
+                tx.commit().await?;
+                Ok(stored)
+            },
+            |conn| add_authenticator_sqlite(conn, tenant, &new, now)
+        )
     }
 
     /// The authenticator of this key in this tenant.
@@ -149,15 +171,26 @@ impl Store {
         tenant_id: &str,
         public_key: &str,
     ) -> Result<Option<Authenticator>, Error> {
-        with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_as::<_, Authenticator>(
-                "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
-            )
-            .bind(tenant_id)
-            .bind(public_key)
-            .fetch_optional(&mut *conn)
-            .await?)
-        })
+        with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_as::<_, Authenticator>(
+                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
+                )
+                .bind(tenant_id)
+                .bind(public_key)
+                .fetch_optional(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::optional(
+                    conn,
+                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
+                    &[&tenant_id, &public_key],
+                    Authenticator::from_sqlite,
+                )
+            }
+        )
     }
 
     /// The user's authenticators, oldest first, expired ones included.
@@ -166,16 +199,28 @@ impl Store {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<Vec<Authenticator>, Error> {
-        with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_as::<_, Authenticator>(
-                "SELECT * FROM authenticators WHERE tenant_id = $1 AND user_id = $2
+        with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_as::<_, Authenticator>(
+                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND user_id = $2
                  ORDER BY created_at, id",
-            )
-            .bind(tenant_id)
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?)
-        })
+                )
+                .bind(tenant_id)
+                .bind(user_id)
+                .fetch_all(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::all(
+                    conn,
+                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND user_id = $2
+                 ORDER BY created_at, id",
+                    &[&tenant_id, &user_id],
+                    Authenticator::from_sqlite,
+                )
+            }
+        )
     }
 
     /// Whether the user has an unexpired authenticator at `now`.
@@ -185,17 +230,29 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<bool, Error> {
-        let count: i64 = with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_scalar(
-                "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
+        let count: i64 = with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
                  AND (expires_at IS NULL OR expires_at > $3)",
-            )
-            .bind(tenant_id)
-            .bind(user_id)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?)
-        })?;
+                )
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::one(
+                    conn,
+                    "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
+                 AND (expires_at IS NULL OR expires_at > $3)",
+                    &[&tenant_id, &user_id, &now],
+                    |row| row.get(0),
+                )
+            }
+        )?;
         Ok(count > 0)
     }
 
@@ -206,18 +263,29 @@ impl Store {
         user_id: Option<&str>,
         authenticator_id: &str,
     ) -> Result<bool, Error> {
-        let deleted = with_conn!(self, writer, |conn| {
-            Ok(sqlx::query(
-                "DELETE FROM authenticators WHERE tenant_id = $1 AND id = $2
+        let deleted = with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query(
+                    "DELETE FROM authenticators WHERE tenant_id = $1 AND id = $2
                  AND ($3 IS NULL OR user_id = $3)",
-            )
-            .bind(tenant_id)
-            .bind(authenticator_id)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected())
-        })?;
+                )
+                .bind(tenant_id)
+                .bind(authenticator_id)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            },
+            |conn| {
+                sqlite::execute(
+                    conn,
+                    "DELETE FROM authenticators WHERE tenant_id = $1 AND id = $2
+                 AND ($3 IS NULL OR user_id = $3)",
+                    &[&tenant_id, &authenticator_id, &user_id],
+                )
+            }
+        )?;
         Ok(deleted == 1)
     }
 
@@ -229,16 +297,26 @@ impl Store {
         authenticator_id: &str,
         push_token: &str,
     ) -> Result<bool, Error> {
-        let forgotten = with_conn!(self, writer, |conn| {
-            Ok(sqlx::query(
-                "UPDATE authenticators SET push_token = NULL WHERE id = $1 AND push_token = $2",
-            )
-            .bind(authenticator_id)
-            .bind(push_token)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected())
-        })?;
+        let forgotten = with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query(
+                    "UPDATE authenticators SET push_token = NULL WHERE id = $1 AND push_token = $2",
+                )
+                .bind(authenticator_id)
+                .bind(push_token)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            },
+            |conn| {
+                sqlite::execute(
+                    conn,
+                    "UPDATE authenticators SET push_token = NULL WHERE id = $1 AND push_token = $2",
+                    &[&authenticator_id, &push_token],
+                )
+            }
+        )?;
         Ok(forgotten == 1)
     }
 
@@ -251,26 +329,116 @@ impl Store {
         renew_until: Option<i64>,
         now: i64,
     ) -> Result<Authenticator, Error> {
-        with_conn!(self, writer, |conn| {
-            let mut tx = conn.begin().await?;
-            sqlx::query(
-                "UPDATE authenticators SET push_token = COALESCE($1, push_token),
+        with_conn!(
+            self,
+            |conn| {
+                let mut tx = conn.begin().await?;
+                sqlx::query(
+                    "UPDATE authenticators SET push_token = COALESCE($1, push_token),
                  expires_at = COALESCE($2, expires_at), last_verified_at = $3 WHERE id = $4",
-            )
-            .bind(push_token)
-            .bind(renew_until)
-            .bind(now)
-            .bind(authenticator_id)
-            .execute(&mut *tx)
-            .await?;
-            let stored =
-                sqlx::query_as::<_, Authenticator>("SELECT * FROM authenticators WHERE id = $1")
-                    .bind(authenticator_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(Error::InvalidCredential)?;
-            tx.commit().await?;
-            Ok(stored)
-        })
+                )
+                .bind(push_token)
+                .bind(renew_until)
+                .bind(now)
+                .bind(authenticator_id)
+                .execute(&mut *tx)
+                .await?;
+                let stored = sqlx::query_as::<_, Authenticator>(
+                    "SELECT * FROM authenticators WHERE id = $1",
+                )
+                .bind(authenticator_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(Error::InvalidCredential)?;
+                tx.commit().await?;
+                Ok(stored)
+            },
+            |conn| {
+                let tx = conn.transaction()?;
+                sqlite::execute(
+                    &tx,
+                    "UPDATE authenticators SET push_token = COALESCE($1, push_token),
+                 expires_at = COALESCE($2, expires_at), last_verified_at = $3 WHERE id = $4",
+                    &[&push_token, &renew_until, &now, &authenticator_id],
+                )?;
+                let stored = sqlite::optional(
+                    &tx,
+                    "SELECT * FROM authenticators WHERE id = $1",
+                    &[&authenticator_id],
+                    Authenticator::from_sqlite,
+                )?
+                .ok_or(Error::InvalidCredential)?;
+                tx.commit()?;
+                Ok(stored)
+            }
+        )
     }
+}
+
+/// [`Store::add_authenticator`]'s transaction on SQLite.
+fn add_authenticator_sqlite(
+    conn: &mut rusqlite::Connection,
+    tenant: &Tenant,
+    new: &NewAuthenticator,
+    now: i64,
+) -> Result<Authenticator, Error> {
+    let tx = conn.transaction()?;
+    // 1. The token: one key per token, and the scope rule.
+    claim_enrollment_token_sqlite(&tx, &tenant.id, new, now)?;
+    // 2. The key itself: a new one, or the same one again for the same user.
+    let existing = sqlite::optional(
+        &tx,
+        "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
+        &[&tenant.id, &new.public_key],
+        Authenticator::from_sqlite,
+    )?;
+    let id = if let Some(found) = existing {
+        check_reenrollment(&found.user_id, found.is_expired(now), &new.user_id)?;
+        sqlite::execute(
+            &tx,
+            "UPDATE authenticators SET device_name = COALESCE($1, device_name),
+         device_platform = COALESCE($2, device_platform),
+         push_token = COALESCE($3, push_token) WHERE id = $4",
+            &[
+                &new.device_name,
+                &new.device_platform,
+                &new.push_token,
+                &found.id,
+            ],
+        )?;
+        found.id
+    } else {
+        let id = new_id();
+        let expires_at = tenant
+            .settings
+            .credential_lease
+            .map(|lease| now.saturating_add(duration_ms(lease)));
+        sqlite::execute(
+            &tx,
+            "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
+             device_name, device_platform, push_token, created_at, verified_at,
+             expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+            &[
+                &id,
+                &tenant.id,
+                &new.user_id,
+                &new.public_key,
+                &new.device_name,
+                &new.device_platform,
+                &new.push_token,
+                &now,
+                &expires_at,
+            ],
+        )?;
+        id
+    };
+    let stored = sqlite::one(
+        &tx,
+        "SELECT * FROM authenticators WHERE id = $1",
+        &[&id],
+        Authenticator::from_sqlite,
+    )?;
+    tx.commit()?;
+    Ok(stored)
 }

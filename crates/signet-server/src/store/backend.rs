@@ -2,8 +2,10 @@
 //! differs between SQLite and PostgreSQL once the SQL is written for both (numbered
 //! placeholders, `COUNT(*) FILTER`, `ON CONFLICT`, `RETURNING`).
 //!
-//! Every store method writes its SQL once, in a [`with_conn!`] body that is compiled for both
-//! databases. What must hold across many servers on one PostgreSQL database (single-use
+//! Every store method runs in a [`with_conn!`] call with two bodies: one on a PostgreSQL
+//! connection (sqlx) and one on an SQLite connection (rusqlite, see `connections`), both
+//! with the same SQL text wherever the two databases read it alike (the one store test
+//! suite runs against both and catches drift). What must hold across many servers on one PostgreSQL database (single-use
 //! nonces, one answer per challenge, validate-once, the per-user limits) is decided by the
 //! database: a conditional update or delete that only one transaction can win, or a count
 //! and an insert made in one transaction that first takes [`KeyLock::lock_key`]'s lock.
@@ -14,9 +16,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, SqliteConnection};
 
 use super::connections::{Connections, private_files};
 use crate::Error;
@@ -95,13 +97,8 @@ impl fmt::Debug for Database {
 /// The open database of a store.
 #[derive(Debug, Clone)]
 pub(crate) enum Backend {
-    /// SQLite: one writer connection, a few readers.
-    Sqlite {
-        /// The one connection that writes.
-        writer: Arc<Connections>,
-        /// The connections that only read.
-        reader: Arc<Connections>,
-    },
+    /// SQLite: one connection, lent to one store call at a time.
+    Sqlite(Arc<Connections>),
     /// PostgreSQL: one pool; the database orders concurrent writes.
     Postgres(PgPool),
 }
@@ -139,10 +136,7 @@ impl Backend {
     /// Closes the connections; later uses fail.
     pub(crate) async fn close(&self) {
         match self {
-            Self::Sqlite { writer, reader } => {
-                writer.close().await;
-                reader.close().await;
-            }
+            Self::Sqlite(connection) => connection.close().await,
             Self::Postgres(pool) => pool.close().await,
         }
     }
@@ -150,12 +144,12 @@ impl Backend {
     /// Whether the database answers a trivial query now.
     pub(crate) async fn ping(&self) -> Result<(), Error> {
         match self {
-            Self::Sqlite { reader, .. } => {
-                let mut lease = reader.acquire().await?;
-                let result = sqlx::query("SELECT 1")
-                    .execute(&mut lease.conn)
-                    .await
-                    .map(|_| ())
+            Self::Sqlite(connection) => {
+                let lease = connection.acquire().await?;
+                let result = lease
+                    .conn
+                    .prepare_cached("SELECT 1")
+                    .and_then(|mut statement| statement.query_row([], |_| Ok(())))
                     .map_err(Error::from);
                 lease.settle(result)
             }
@@ -167,20 +161,28 @@ impl Backend {
     }
 }
 
-async fn open_sqlite(path: &Path) -> Result<Backend, Error> {
-    private_files(path)?;
-    let options = SqliteConnectOptions::from_str("sqlite:")?
+/// The sqlx options of the SQLite file at `path` (the migrations, `migrate`'s copy): WAL,
+/// `synchronous = NORMAL`, foreign keys on, as the store's own connections.
+pub(super) fn sqlite_options(path: &Path) -> Result<SqliteConnectOptions, Error> {
+    Ok(SqliteConnectOptions::from_str("sqlite:")?
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+/// Creates the file if needed, brings its schema up to date with sqlx's migrator, and
+/// returns the store's rusqlite connections to it (opened when first used).
+async fn open_sqlite(path: &Path) -> Result<Backend, Error> {
+    private_files(path)?;
+    let options = sqlite_options(path)?;
     // The migrations run on a pool of their own, closed at once (sqlx's migrator takes a
     // pool or a connection; a borrowed connection makes the start future not `Send`).
     let migrations = SqlitePoolOptions::new()
         .max_connections(1)
-        .connect_with(options.clone())
+        .connect_with(options)
         .await?;
     let mut migrated = sqlx::migrate!("./migrations/sqlite")
         .run(&migrations)
@@ -191,29 +193,29 @@ async fn open_sqlite(path: &Path) -> Result<Backend, Error> {
     }
     migrations.close().await;
     migrated?;
-    Ok(Backend::Sqlite {
-        writer: Arc::new(Connections::new(options.clone(), 1)),
-        reader: Arc::new(Connections::new(options, 4)),
-    })
+    Ok(Backend::Sqlite(Arc::new(Connections::new(path, 1))))
 }
 
-/// Runs `$body` (an expression of type `Result<T, Error>`, which may use `?` and `.await`)
-/// with `$conn`, a `&mut` connection of `$store`'s database, and gives the connection back:
-/// the one acquire/settle of every store method. `$side` is `writer` or `reader` (SQLite has
-/// one writer connection and a few readers; PostgreSQL one pool for both). The body is
-/// compiled once per database, so its SQL must read the same in both.
+/// `with_conn!(store, |conn| postgres_body, |conn| sqlite_body)` runs one of two
+/// bodies (each an expression of type `Result<T, Error>` that may use `?`) with a
+/// connection of `$store`'s database, and gives the connection back: the one
+/// acquire/settle of every store method (SQLite: its one connection; PostgreSQL: one from
+/// the pool).
 ///
-/// SQLite: see [`Lease::settle`](super::connections::Lease::settle). PostgreSQL: a
+/// `$body` runs on PostgreSQL, with `$conn` a `&mut sqlx::PgConnection`, and may `.await`: a
 /// transaction left by an early return is rolled back by sqlx before the connection is used
 /// again; a connection whose statement failed for want of the database is closed rather than
-/// lent again.
+/// lent again. `$sqlite_body` runs on SQLite, with `$sqlite` a `&mut rusqlite::Connection`,
+/// synchronously (no `.await`: see `connections`); see
+/// [`Lease::settle`](super::connections::Lease::settle) for what happens after an error.
 macro_rules! with_conn {
-    ($store:expr, $side:ident, |$conn:ident| $body:expr) => {{
+    ($store:expr, |$conn:ident| $body:expr, |$sqlite:ident| $sqlite_body:expr) => {{
         match &$store.backend {
-            $crate::store::backend::Backend::Sqlite { $side, .. } => {
-                let mut lease = $side.acquire().await?;
-                let $conn = &mut lease.conn;
-                let result: Result<_, $crate::Error> = async { $body }.await;
+            $crate::store::backend::Backend::Sqlite(connection) => {
+                let mut lease = connection.acquire().await?;
+                let $sqlite: &mut rusqlite::Connection = &mut lease.conn;
+                #[allow(clippy::redundant_closure_call)]
+                let result = (|| -> Result<_, $crate::Error> { $sqlite_body })();
                 lease.settle(result)
             }
             $crate::store::backend::Backend::Postgres(pool) => {
@@ -240,18 +242,10 @@ pub(crate) trait KeyLock {
 
     /// Makes the rest of the current transaction wait for, and then hold off, every other
     /// transaction that locks `key` (until it commits or rolls back): a count and the
-    /// insert it allows cannot interleave with another server's. SQLite needs nothing (its
-    /// one writer connection already runs write transactions one at a time); PostgreSQL
-    /// takes a transaction-scoped advisory lock on the key's 64-bit hash.
+    /// insert it allows cannot interleave with another server's. PostgreSQL takes a
+    /// transaction-scoped advisory lock on the key's 64-bit hash. (SQLite needs none: its
+    /// one connection already runs transactions one at a time.)
     fn lock_key(&mut self, key: &str) -> impl Future<Output = Result<(), Error>> + Send;
-}
-
-impl KeyLock for SqliteConnection {
-    const ROW_ID: &'static str = "rowid";
-
-    async fn lock_key(&mut self, _key: &str) -> Result<(), Error> {
-        Ok(())
-    }
 }
 
 impl KeyLock for PgConnection {

@@ -6,7 +6,7 @@ use sqlx::Connection as _;
 
 use super::backend::KeyLock as _;
 use super::rules::{ChallengeCounts, check_answerable, check_challenge_limits, outcome};
-use super::{Action, Authenticator, Store, Tenant, new_id, with_conn};
+use super::{Action, Authenticator, Store, Tenant, new_id, sqlite, with_conn};
 use crate::Error;
 use crate::config::{RateLimits, duration_ms};
 
@@ -42,6 +42,25 @@ pub struct Challenge {
 }
 
 impl Challenge {
+    /// The row as SQLite returns it (`SELECT *` or `RETURNING *`).
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            tenant_id: row.get("tenant_id")?,
+            user_id: row.get("user_id")?,
+            idempotency_key: row.get("idempotency_key")?,
+            action_code: row.get("action_code")?,
+            authenticator_id: row.get("authenticator_id")?,
+            verification_code: row.get("verification_code")?,
+            created_at: row.get("created_at")?,
+            expires_at: row.get("expires_at")?,
+            answered_at: row.get("answered_at")?,
+            answered_by: row.get("answered_by")?,
+            approved: row.get("approved")?,
+            decline_reason: row.get("decline_reason")?,
+        })
+    }
+
     /// Whether `authenticator` may see and answer it.
     pub fn is_for(&self, authenticator: &Authenticator) -> bool {
         self.tenant_id == authenticator.tenant_id
@@ -76,18 +95,29 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<u64, Error> {
-        with_conn!(self, writer, |conn| {
-            Ok(sqlx::query(
-                "UPDATE challenges SET expires_at = $1 WHERE tenant_id = $2 AND user_id = $3
+        with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query(
+                    "UPDATE challenges SET expires_at = $1 WHERE tenant_id = $2 AND user_id = $3
                  AND answered_at IS NULL AND expires_at > $1",
-            )
-            .bind(now)
-            .bind(tenant_id)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected())
-        })
+                )
+                .bind(now)
+                .bind(tenant_id)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            },
+            |conn| {
+                sqlite::execute(
+                    conn,
+                    "UPDATE challenges SET expires_at = $1 WHERE tenant_id = $2 AND user_id = $3
+                 AND answered_at IS NULL AND expires_at > $1",
+                    &[&now, &tenant_id, &user_id],
+                )
+            }
+        )
     }
 
     /// Creates a push challenge for an action, unless a per-user limit refuses it.
@@ -100,52 +130,105 @@ impl Store {
         limits: &RateLimits,
         now: i64,
     ) -> Result<Challenge, Error> {
-        with_conn!(self, writer, |conn| {
-            let mut tx = conn.begin().await?;
-            // 0. One challenge creation at a time per user, on every server.
-            tx.lock_key(&format!("user/{}/{}", tenant.id, action.user_id))
-                .await?;
-            // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
-            let (open, recent, last_not_me): (i64, i64, Option<i64>) = sqlx::query_as(
-                "SELECT COUNT(*) FILTER (WHERE answered_at IS NULL AND expires_at > $1),
+        with_conn!(
+            self,
+            |conn| {
+                let mut tx = conn.begin().await?;
+                // 0. One challenge creation at a time per user, on every server.
+                tx.lock_key(&format!("user/{}/{}", tenant.id, action.user_id))
+                    .await?;
+                // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
+                let (open, recent, last_not_me): (i64, i64, Option<i64>) = sqlx::query_as(
+                    "SELECT COUNT(*) FILTER (WHERE answered_at IS NULL AND expires_at > $1),
                     COUNT(*) FILTER (WHERE created_at > $2),
                     MAX(CASE WHEN decline_reason = 'notMe' THEN answered_at END)
                  FROM challenges WHERE tenant_id = $3 AND user_id = $4",
-            )
-            .bind(now)
-            .bind(now.saturating_sub(duration_ms(limits.window)))
-            .bind(&tenant.id)
-            .bind(&action.user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let counts = ChallengeCounts {
-                open,
-                recent,
-                last_not_me,
-            };
-            check_challenge_limits(counts, limits, now)?;
-            // 2. The challenge itself.
-            let expires_at = now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
-            let challenge = sqlx::query_as::<_, Challenge>(
-                "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
+                )
+                .bind(now)
+                .bind(now.saturating_sub(duration_ms(limits.window)))
+                .bind(&tenant.id)
+                .bind(&action.user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let counts = ChallengeCounts {
+                    open,
+                    recent,
+                    last_not_me,
+                };
+                check_challenge_limits(counts, limits, now)?;
+                // 2. The challenge itself.
+                let expires_at =
+                    now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
+                let challenge = sqlx::query_as::<_, Challenge>(
+                    "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
                      authenticator_id, verification_code, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  RETURNING *",
-            )
-            .bind(new_id())
-            .bind(&tenant.id)
-            .bind(&action.user_id)
-            .bind(&action.idempotency_key)
-            .bind(&action.action_code)
-            .bind(authenticator_id)
-            .bind(verification_code)
-            .bind(now)
-            .bind(expires_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(challenge)
-        })
+                )
+                .bind(new_id())
+                .bind(&tenant.id)
+                .bind(&action.user_id)
+                .bind(&action.idempotency_key)
+                .bind(&action.action_code)
+                .bind(authenticator_id)
+                .bind(verification_code)
+                .bind(now)
+                .bind(expires_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(challenge)
+            },
+            |conn| {
+                let tx = conn.transaction()?;
+                // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
+                let counts = sqlite::one(
+                    &tx,
+                    "SELECT COUNT(*) FILTER (WHERE answered_at IS NULL AND expires_at > $1),
+                    COUNT(*) FILTER (WHERE created_at > $2),
+                    MAX(CASE WHEN decline_reason = 'notMe' THEN answered_at END)
+                 FROM challenges WHERE tenant_id = $3 AND user_id = $4",
+                    &[
+                        &now,
+                        &now.saturating_sub(duration_ms(limits.window)),
+                        &tenant.id,
+                        &action.user_id,
+                    ],
+                    |row| {
+                        Ok(ChallengeCounts {
+                            open: row.get(0)?,
+                            recent: row.get(1)?,
+                            last_not_me: row.get(2)?,
+                        })
+                    },
+                )?;
+                check_challenge_limits(counts, limits, now)?;
+                // 2. The challenge itself.
+                let expires_at =
+                    now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
+                let challenge = sqlite::one(
+                    &tx,
+                    "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
+                     authenticator_id, verification_code, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 RETURNING *",
+                    &[
+                        &new_id(),
+                        &tenant.id,
+                        &action.user_id,
+                        &action.idempotency_key,
+                        &action.action_code,
+                        &authenticator_id,
+                        &verification_code,
+                        &now,
+                        &expires_at,
+                    ],
+                    Challenge::from_sqlite,
+                )?;
+                tx.commit()?;
+                Ok(challenge)
+            }
+        )
     }
 
     /// The challenge with this id in this tenant.
@@ -154,15 +237,26 @@ impl Store {
         tenant_id: &str,
         challenge_id: &str,
     ) -> Result<Option<Challenge>, Error> {
-        with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_as::<_, Challenge>(
-                "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant_id)
-            .bind(challenge_id)
-            .fetch_optional(&mut *conn)
-            .await?)
-        })
+        with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_as::<_, Challenge>(
+                    "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant_id)
+                .bind(challenge_id)
+                .fetch_optional(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::optional(
+                    conn,
+                    "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
+                    &[&tenant_id, &challenge_id],
+                    Challenge::from_sqlite,
+                )
+            }
+        )
     }
 
     /// The oldest unanswered, unexpired challenge `authenticator` may answer.
@@ -171,20 +265,39 @@ impl Store {
         authenticator: &Authenticator,
         now: i64,
     ) -> Result<Option<Challenge>, Error> {
-        with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_as::<_, Challenge>(
-                "SELECT * FROM challenges WHERE tenant_id = $1 AND user_id = $2
+        with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_as::<_, Challenge>(
+                    "SELECT * FROM challenges WHERE tenant_id = $1 AND user_id = $2
                  AND (authenticator_id IS NULL OR authenticator_id = $3)
                  AND answered_at IS NULL AND expires_at > $4
                  ORDER BY created_at, id LIMIT 1",
-            )
-            .bind(&authenticator.tenant_id)
-            .bind(&authenticator.user_id)
-            .bind(&authenticator.id)
-            .bind(now)
-            .fetch_optional(&mut *conn)
-            .await?)
-        })
+                )
+                .bind(&authenticator.tenant_id)
+                .bind(&authenticator.user_id)
+                .bind(&authenticator.id)
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::optional(
+                    conn,
+                    "SELECT * FROM challenges WHERE tenant_id = $1 AND user_id = $2
+                 AND (authenticator_id IS NULL OR authenticator_id = $3)
+                 AND answered_at IS NULL AND expires_at > $4
+                 ORDER BY created_at, id LIMIT 1",
+                    &[
+                        &authenticator.tenant_id,
+                        &authenticator.user_id,
+                        &authenticator.id,
+                        &now,
+                    ],
+                    Challenge::from_sqlite,
+                )
+            }
+        )
     }
 
     /// Records a device's answer, atomically: of concurrent answers to one challenge exactly
@@ -196,59 +309,125 @@ impl Store {
         answer: &Answer<'_>,
         now: i64,
     ) -> Result<Challenge, Error> {
-        with_conn!(self, writer, |conn| {
-            let mut tx = conn.begin().await?;
-            // 1. The challenge must exist, be addressed to this authenticator, be open and live.
-            let challenge = sqlx::query_as::<_, Challenge>(
-                "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(&answer.authenticator.tenant_id)
-            .bind(answer.challenge_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .filter(|c| c.is_for(answer.authenticator))
-            .ok_or(Error::ChallengeNotFound)?;
-            check_answerable(challenge.answered_at, challenge.expires_at, now)?;
-            // 2. Number matching (8.3) and the decline reason (8.4).
-            let outcome = outcome(
-                challenge.verification_code.as_deref(),
-                answer.approved,
-                answer.verification_code,
-                answer.decline_reason,
-            );
-            // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
-            let answered = sqlx::query_as::<_, Challenge>(
-                "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
+        with_conn!(
+            self,
+            |conn| {
+                let mut tx = conn.begin().await?;
+                // 1. The challenge must exist, be addressed to this authenticator, be open and live.
+                let challenge = sqlx::query_as::<_, Challenge>(
+                    "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(&answer.authenticator.tenant_id)
+                .bind(answer.challenge_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .filter(|c| c.is_for(answer.authenticator))
+                .ok_or(Error::ChallengeNotFound)?;
+                check_answerable(challenge.answered_at, challenge.expires_at, now)?;
+                // 2. Number matching (8.3) and the decline reason (8.4).
+                let outcome = outcome(
+                    challenge.verification_code.as_deref(),
+                    answer.approved,
+                    answer.verification_code,
+                    answer.decline_reason,
+                );
+                // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
+                let answered = sqlx::query_as::<_, Challenge>(
+                    "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
                  decline_reason = $4 WHERE id = $5 AND answered_at IS NULL RETURNING *",
-            )
-            .bind(now)
-            .bind(&answer.authenticator.id)
-            .bind(outcome.succeeded)
-            .bind(outcome.decline_reason)
-            .bind(&challenge.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::ChallengeAlreadyAnswered)?;
-            // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
-            sqlx::query(
-                "UPDATE actions SET state = $1, state_updated_at = $2,
-                 verification_method = 'PUSH', output = COALESCE($3, output)
-                 WHERE tenant_id = $4 AND idempotency_key = $5",
-            )
-            .bind(outcome.state.as_str())
-            .bind(now)
-            .bind(outcome.output())
-            .bind(&challenge.tenant_id)
-            .bind(&challenge.idempotency_key)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE authenticators SET last_verified_at = $1 WHERE id = $2")
+                )
                 .bind(now)
                 .bind(&answer.authenticator.id)
+                .bind(outcome.succeeded)
+                .bind(outcome.decline_reason)
+                .bind(&challenge.id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(Error::ChallengeAlreadyAnswered)?;
+                // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
+                sqlx::query(
+                    "UPDATE actions SET state = $1, state_updated_at = $2,
+                 verification_method = 'PUSH', output = COALESCE($3, output)
+                 WHERE tenant_id = $4 AND idempotency_key = $5",
+                )
+                .bind(outcome.state.as_str())
+                .bind(now)
+                .bind(outcome.output())
+                .bind(&challenge.tenant_id)
+                .bind(&challenge.idempotency_key)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
-            Ok(answered)
-        })
+                sqlx::query("UPDATE authenticators SET last_verified_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(&answer.authenticator.id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(answered)
+            },
+            |conn| answer_challenge_sqlite(conn, answer, now)
+        )
     }
+}
+
+/// [`Store::answer_challenge`]'s transaction on SQLite.
+fn answer_challenge_sqlite(
+    conn: &mut rusqlite::Connection,
+    answer: &Answer<'_>,
+    now: i64,
+) -> Result<Challenge, Error> {
+    let tx = conn.transaction()?;
+    // 1. The challenge must exist, be addressed to this authenticator, be open and live.
+    let challenge = sqlite::optional(
+        &tx,
+        "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
+        &[&answer.authenticator.tenant_id, &answer.challenge_id],
+        Challenge::from_sqlite,
+    )?
+    .filter(|c| c.is_for(answer.authenticator))
+    .ok_or(Error::ChallengeNotFound)?;
+    check_answerable(challenge.answered_at, challenge.expires_at, now)?;
+    // 2. Number matching (8.3) and the decline reason (8.4).
+    let outcome = outcome(
+        challenge.verification_code.as_deref(),
+        answer.approved,
+        answer.verification_code,
+        answer.decline_reason,
+    );
+    // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
+    let answered = sqlite::optional(
+        &tx,
+        "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
+     decline_reason = $4 WHERE id = $5 AND answered_at IS NULL RETURNING *",
+        &[
+            &now,
+            &answer.authenticator.id,
+            &outcome.succeeded,
+            &outcome.decline_reason,
+            &challenge.id,
+        ],
+        Challenge::from_sqlite,
+    )?
+    .ok_or(Error::ChallengeAlreadyAnswered)?;
+    // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
+    sqlite::execute(
+        &tx,
+        "UPDATE actions SET state = $1, state_updated_at = $2,
+     verification_method = 'PUSH', output = COALESCE($3, output)
+     WHERE tenant_id = $4 AND idempotency_key = $5",
+        &[
+            &outcome.state.as_str(),
+            &now,
+            &outcome.output(),
+            &challenge.tenant_id,
+            &challenge.idempotency_key,
+        ],
+    )?;
+    sqlite::execute(
+        &tx,
+        "UPDATE authenticators SET last_verified_at = $1 WHERE id = $2",
+        &[&now, &answer.authenticator.id],
+    )?;
+    tx.commit()?;
+    Ok(answered)
 }

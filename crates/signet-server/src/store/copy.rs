@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sqlx::{Connection as _, Row as _};
 
-use super::backend::{Backend, Database};
+use super::backend::{Backend, Database, sqlite_options};
 use crate::Error;
 
 /// The tables, parents before children (the order the foreign keys need).
@@ -53,23 +53,28 @@ pub async fn copy_sqlite_to_postgres(from: &Path, to: &str) -> Result<Copied, Er
             from.display()
         )));
     }
-    let source = Backend::open(&Database::Sqlite(from.to_path_buf())).await?;
+    // Opening the store brings the file's schema up to date; the rows are then read with a
+    // connection of their own.
+    Backend::open(&Database::Sqlite(from.to_path_buf()))
+        .await?
+        .close()
+        .await;
+    let mut source = sqlx::SqliteConnection::connect_with(&sqlite_options(from)?).await?;
     let target = Backend::open(&Database::Postgres(to.to_owned())).await?;
-    let result = copy(&source, &target).await;
-    source.close().await;
+    let result = copy(&mut source, &target).await;
+    let _ = source.close().await;
     target.close().await;
     result
 }
 
-async fn copy(source: &Backend, target: &Backend) -> Result<Copied, Error> {
-    let (Backend::Sqlite { writer, .. }, Backend::Postgres(pool)) = (source, target) else {
+async fn copy(source: &mut sqlx::SqliteConnection, target: &Backend) -> Result<Copied, Error> {
+    let Backend::Postgres(pool) = target else {
         return Err(refused(
             "migrate copies from SQLite to PostgreSQL".to_owned(),
         ));
     };
-    let mut lease = writer.acquire().await?;
     let mut pg = pool.acquire().await?;
-    let result = async {
+    async {
         let mut tx = pg.begin().await?;
         let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
             .fetch_one(&mut *tx)
@@ -98,7 +103,7 @@ async fn copy(source: &Backend, target: &Backend) -> Result<Copied, Error> {
                 placeholders.join(", ")
             );
             let rows = sqlx::query(&format!("SELECT {} FROM {table}", names.join(", ")))
-                .fetch_all(&mut lease.conn)
+                .fetch_all(&mut *source)
                 .await?;
             for row in &rows {
                 let mut query = sqlx::query(&insert);
@@ -122,6 +127,5 @@ async fn copy(source: &Backend, target: &Backend) -> Result<Copied, Error> {
         tx.commit().await?;
         Ok(Copied(copied))
     }
-    .await;
-    lease.settle(result)
+    .await
 }

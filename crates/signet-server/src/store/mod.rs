@@ -3,16 +3,20 @@
 //! Unix milliseconds from the server's clock.
 //!
 //! One file per concern: `backend` (which database, the one acquire/settle helper),
-//! `connections` (lending SQLite connections), `copy` (an SQLite deployment into PostgreSQL), `tenants` (and their cache),
+//! `connections` (lending SQLite connections), `sqlite` (running a statement on one),
+//! `copy` (an SQLite deployment into PostgreSQL), `tenants` (and their cache),
 //! `authenticators`, `enrollment_tokens` (a track token enrolls one key), `actions`,
 //! `challenges`, `nonces`, `purge` (retention); `rules` holds the domain rules as pure
 //! functions (number matching, decline reasons, limits, token claims), so they are tested
 //! without a database.
 //!
 //! Two databases, one interface ([`Database`], `backend`): SQLite (the embedded default) runs
-//! in WAL mode with two sets of connections, one for writes (so write transactions never race
-//! each other into `SQLITE_BUSY`) and a few for reads; PostgreSQL lets several servers share
-//! one database, and every rule that must hold across them is enforced by the database.
+//! in WAL mode with `synchronous = NORMAL` on one connection (rusqlite), lent to one store
+//! method at a time, whose statements run on the calling request's thread (`connections`).
+//! PostgreSQL (sqlx) lets several servers share one database, and every rule that must hold
+//! across them is enforced by the database. Each store method holds the two bodies side by
+//! side, with the same SQL wherever the databases read it alike; the one store test suite
+//! runs against both. The schema is made and migrated by sqlx's migrator on both.
 //! Tenants are cached in memory (every request authenticates with one); they change only through
 //! [`Store::put_tenant`] and [`Store::bootstrap_tenant`], which drop the cached copy here and
 //! (on PostgreSQL) on the other servers (`fanout`).
@@ -27,6 +31,7 @@ mod enrollment_tokens;
 mod nonces;
 mod purge;
 pub(crate) mod rules;
+mod sqlite;
 mod tenants;
 
 use std::path::Path;

@@ -5,6 +5,7 @@ use sqlx::Connection as _;
 
 use super::backend::KeyLock as _;
 use super::rules::check_nonce_caps;
+use super::sqlite;
 use super::{Store, with_conn};
 use crate::Error;
 use crate::config::RateLimits;
@@ -53,43 +54,82 @@ impl Store {
     /// authenticator, or all addresses together `limits.max_live_nonces_per_key`: older nonces
     /// are never evicted, so the device's own stay usable.
     pub async fn add_nonce(&self, nonce: &NewNonce<'_>, limits: &RateLimits) -> Result<(), Error> {
-        with_conn!(self, writer, |conn| {
-            let mut tx = conn.begin().await?;
-            // The count and the insert cannot race another add_nonce for this key: SQLite has
-            // one writer, PostgreSQL serializes on the key.
-            tx.lock_key(&format!("nonces/{}", nonce.authenticator_id))
-                .await?;
-            sqlx::query("DELETE FROM nonces WHERE authenticator_id = $1 AND expires_at <= $2")
-                .bind(nonce.authenticator_id)
-                .bind(nonce.now)
-                .execute(&mut *tx)
-                .await?;
-            let (from_address, in_all): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*) FILTER (WHERE client_address = $1), COUNT(*) FROM nonces
+        with_conn!(
+            self,
+            |conn| {
+                let mut tx = conn.begin().await?;
+                // The count and the insert cannot race another add_nonce for this key: SQLite has
+                // one writer, PostgreSQL serializes on the key.
+                tx.lock_key(&format!("nonces/{}", nonce.authenticator_id))
+                    .await?;
+                sqlx::query("DELETE FROM nonces WHERE authenticator_id = $1 AND expires_at <= $2")
+                    .bind(nonce.authenticator_id)
+                    .bind(nonce.now)
+                    .execute(&mut *tx)
+                    .await?;
+                let (from_address, in_all): (i64, i64) = sqlx::query_as(
+                    "SELECT COUNT(*) FILTER (WHERE client_address = $1), COUNT(*) FROM nonces
                  WHERE authenticator_id = $2 AND purpose = $3",
-            )
-            .bind(nonce.client_address)
-            .bind(nonce.authenticator_id)
-            .bind(nonce.purpose.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-            check_nonce_caps(from_address, in_all, limits)?;
-            sqlx::query(
-                "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at,
+                )
+                .bind(nonce.client_address)
+                .bind(nonce.authenticator_id)
+                .bind(nonce.purpose.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                check_nonce_caps(from_address, in_all, limits)?;
+                sqlx::query(
+                    "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at,
                      client_address)
                  VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(nonce.message)
-            .bind(nonce.authenticator_id)
-            .bind(nonce.purpose.as_str())
-            .bind(nonce.update_id)
-            .bind(nonce.expires_at)
-            .bind(nonce.client_address)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(())
-        })
+                )
+                .bind(nonce.message)
+                .bind(nonce.authenticator_id)
+                .bind(nonce.purpose.as_str())
+                .bind(nonce.update_id)
+                .bind(nonce.expires_at)
+                .bind(nonce.client_address)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            },
+            |conn| {
+                let tx = conn.transaction()?;
+                sqlite::execute(
+                    &tx,
+                    "DELETE FROM nonces WHERE authenticator_id = $1 AND expires_at <= $2",
+                    &[&nonce.authenticator_id, &nonce.now],
+                )?;
+                let (from_address, in_all): (i64, i64) = sqlite::one(
+                    &tx,
+                    "SELECT COUNT(*) FILTER (WHERE client_address = $1), COUNT(*) FROM nonces
+                 WHERE authenticator_id = $2 AND purpose = $3",
+                    &[
+                        &nonce.client_address,
+                        &nonce.authenticator_id,
+                        &nonce.purpose.as_str(),
+                    ],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?;
+                check_nonce_caps(from_address, in_all, limits)?;
+                sqlite::execute(
+                    &tx,
+                    "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at,
+                     client_address)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[
+                        &nonce.message,
+                        &nonce.authenticator_id,
+                        &nonce.purpose.as_str(),
+                        &nonce.update_id,
+                        &nonce.expires_at,
+                        &nonce.client_address,
+                    ],
+                )?;
+                tx.commit()?;
+                Ok(())
+            }
+        )
     }
 
     /// The unexpired nonces of an authenticator for a purpose issued to `client_address`,
@@ -102,19 +142,37 @@ impl Store {
         limit: u32,
         now: i64,
     ) -> Result<Vec<String>, Error> {
-        with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_scalar(
-                "SELECT message FROM nonces WHERE authenticator_id = $1 AND purpose = $2
+        with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_scalar(
+                    "SELECT message FROM nonces WHERE authenticator_id = $1 AND purpose = $2
                  AND client_address = $3 AND expires_at > $4 ORDER BY expires_at DESC LIMIT $5",
-            )
-            .bind(authenticator_id)
-            .bind(purpose.as_str())
-            .bind(client_address)
-            .bind(now)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *conn)
-            .await?)
-        })
+                )
+                .bind(authenticator_id)
+                .bind(purpose.as_str())
+                .bind(client_address)
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::all(
+                    conn,
+                    "SELECT message FROM nonces WHERE authenticator_id = $1 AND purpose = $2
+                 AND client_address = $3 AND expires_at > $4 ORDER BY expires_at DESC LIMIT $5",
+                    &[
+                        &authenticator_id,
+                        &purpose.as_str(),
+                        &client_address,
+                        &now,
+                        &i64::from(limit),
+                    ],
+                    |row| row.get(0),
+                )
+            }
+        )
     }
 
     /// The unexpired update nonce (3.6a) with this id: `(authenticator id, message)`.
@@ -123,31 +181,53 @@ impl Store {
         update_id: &str,
         now: i64,
     ) -> Result<Option<(String, String)>, Error> {
-        with_conn!(self, reader, |conn| {
-            Ok(sqlx::query_as(
-                "SELECT authenticator_id, message FROM nonces WHERE update_id = $1
+        with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_as(
+                    "SELECT authenticator_id, message FROM nonces WHERE update_id = $1
                  AND purpose = 'update' AND expires_at > $2",
-            )
-            .bind(update_id)
-            .bind(now)
-            .fetch_optional(&mut *conn)
-            .await?)
-        })
+                )
+                .bind(update_id)
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::optional(
+                    conn,
+                    "SELECT authenticator_id, message FROM nonces WHERE update_id = $1
+                 AND purpose = 'update' AND expires_at > $2",
+                    &[&update_id, &now],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+            }
+        )
     }
 
     /// Uses up a nonce. `false`: it was used already (or expired) in the meantime. One
     /// delete, so of concurrent uses exactly one sees `true`.
     pub async fn consume_nonce(&self, message: &str, now: i64) -> Result<bool, Error> {
-        let deleted = with_conn!(self, writer, |conn| {
-            Ok(
-                sqlx::query("DELETE FROM nonces WHERE message = $1 AND expires_at > $2")
-                    .bind(message)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected(),
-            )
-        })?;
+        let deleted = with_conn!(
+            self,
+            |conn| {
+                Ok(
+                    sqlx::query("DELETE FROM nonces WHERE message = $1 AND expires_at > $2")
+                        .bind(message)
+                        .bind(now)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected(),
+                )
+            },
+            |conn| {
+                sqlite::execute(
+                    conn,
+                    "DELETE FROM nonces WHERE message = $1 AND expires_at > $2",
+                    &[&message, &now],
+                )
+            }
+        )?;
         Ok(deleted == 1)
     }
 }

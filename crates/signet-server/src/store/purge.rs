@@ -1,7 +1,7 @@
 //! Retention: deleting expired and old rows in small batches.
 
 use super::backend::row_id;
-use super::{Store, with_conn};
+use super::{Store, sqlite, with_conn};
 use crate::Error;
 
 /// How many rows one purge removed.
@@ -52,15 +52,19 @@ impl Store {
         let mut counts = [0_u64; 5];
         for ((statement, bound), count) in STATEMENTS.iter().zip(bounds).zip(&mut counts) {
             loop {
-                let deleted = with_conn!(self, writer, |conn| {
-                    let statement = statement.replace("rowid", row_id(&*conn));
-                    Ok(sqlx::query(&statement)
-                        .bind(bound)
-                        .bind(i64::from(PURGE_BATCH))
-                        .execute(&mut *conn)
-                        .await?
-                        .rows_affected())
-                })?;
+                let deleted = with_conn!(
+                    self,
+                    |conn| {
+                        let statement = statement.replace("rowid", row_id(&*conn));
+                        Ok(sqlx::query(&statement)
+                            .bind(bound)
+                            .bind(i64::from(PURGE_BATCH))
+                            .execute(&mut *conn)
+                            .await?
+                            .rows_affected())
+                    },
+                    |conn| sqlite::execute(conn, statement, &[&bound, &i64::from(PURGE_BATCH)])
+                )?;
                 *count += deleted;
                 if deleted < u64::from(PURGE_BATCH) {
                     break;

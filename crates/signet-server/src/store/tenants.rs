@@ -8,7 +8,7 @@ use sqlx::Connection as _;
 use sqlx::query::Query;
 
 use super::backend::KeyLock as _;
-use super::{Store, with_conn};
+use super::{Store, sqlite, with_conn};
 use crate::Error;
 use crate::config::{TenantSettings, duration_ms};
 use crate::fanout::{Change, Outbox, tenant_key};
@@ -47,6 +47,17 @@ struct TenantRow {
 }
 
 impl TenantRow {
+    /// The row as SQLite returns it (`SELECT *`).
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            secret_key_sha256: row.get("secret_key_sha256")?,
+            number_matching: row.get("number_matching")?,
+            challenge_lifetime_ms: row.get("challenge_lifetime_ms")?,
+            credential_lease_ms: row.get("credential_lease_ms")?,
+        })
+    }
+
     fn into_tenant(self) -> Result<Tenant, Error> {
         let ms = |value: i64| Duration::from_millis(u64::try_from(value).unwrap_or(0));
         let secret_key_hash =
@@ -67,6 +78,33 @@ impl TenantRow {
     }
 }
 
+/// Creates a tenant, or updates its secret key hash and settings when it exists (its
+/// `created_at` stays).
+const UPSERT: &str = "INSERT INTO tenants (id, secret_key_sha256, number_matching,
+         challenge_lifetime_ms, credential_lease_ms, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET secret_key_sha256 = excluded.secret_key_sha256,
+         number_matching = excluded.number_matching,
+         challenge_lifetime_ms = excluded.challenge_lifetime_ms,
+         credential_lease_ms = excluded.credential_lease_ms";
+
+/// [`UPSERT`] of `tenant` on SQLite.
+fn upsert_sqlite(conn: &rusqlite::Connection, tenant: &Tenant, now: i64) -> Result<(), Error> {
+    sqlite::execute(
+        conn,
+        UPSERT,
+        &[
+            &tenant.id,
+            &tenant.secret_key_hash.as_bytes().as_slice(),
+            &tenant.settings.number_matching,
+            &duration_ms(tenant.settings.challenge_lifetime),
+            &tenant.settings.credential_lease.map(duration_ms),
+            &now,
+        ],
+    )?;
+    Ok(())
+}
+
 /// The statement that creates `tenant`, or updates its secret key hash and settings when it
 /// exists (its `created_at` stays), for either database.
 fn upsert<'q, DB>(
@@ -81,21 +119,13 @@ where
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    sqlx::query(
-        "INSERT INTO tenants (id, secret_key_sha256, number_matching,
-             challenge_lifetime_ms, credential_lease_ms, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (id) DO UPDATE SET secret_key_sha256 = excluded.secret_key_sha256,
-             number_matching = excluded.number_matching,
-             challenge_lifetime_ms = excluded.challenge_lifetime_ms,
-             credential_lease_ms = excluded.credential_lease_ms",
-    )
-    .bind(tenant.id.as_str())
-    .bind(tenant.secret_key_hash.as_bytes().as_slice())
-    .bind(tenant.settings.number_matching)
-    .bind(duration_ms(tenant.settings.challenge_lifetime))
-    .bind(tenant.settings.credential_lease.map(duration_ms))
-    .bind(now)
+    sqlx::query(UPSERT)
+        .bind(tenant.id.as_str())
+        .bind(tenant.secret_key_hash.as_bytes().as_slice())
+        .bind(tenant.settings.number_matching)
+        .bind(duration_ms(tenant.settings.challenge_lifetime))
+        .bind(tenant.settings.credential_lease.map(duration_ms))
+        .bind(now)
 }
 
 /// Tenants read through a [`Store`], by id and by the hash of their secret key.
@@ -208,14 +238,25 @@ impl Store {
             }
             cache.generation
         };
-        let row = with_conn!(self, reader, |conn| {
-            Ok(
-                sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?,
-            )
-        })?;
+        let row = with_conn!(
+            self,
+            |conn| {
+                Ok(
+                    sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *conn)
+                        .await?,
+                )
+            },
+            |conn| {
+                sqlite::optional(
+                    conn,
+                    "SELECT * FROM tenants WHERE id = $1",
+                    &[&id],
+                    TenantRow::from_sqlite,
+                )
+            }
+        )?;
         let tenant = row.map(TenantRow::into_tenant).transpose()?;
         self.cache_tenant(tenant.as_ref(), generation);
         Ok(tenant)
@@ -231,14 +272,25 @@ impl Store {
         let tenant = if let Some(tenant) = cached {
             Some(tenant)
         } else {
-            let row = with_conn!(self, reader, |conn| {
-                Ok(sqlx::query_as::<_, TenantRow>(
-                    "SELECT * FROM tenants WHERE secret_key_sha256 = $1",
-                )
-                .bind(hash.as_bytes().as_slice())
-                .fetch_optional(&mut *conn)
-                .await?)
-            })?;
+            let row = with_conn!(
+                self,
+                |conn| {
+                    Ok(sqlx::query_as::<_, TenantRow>(
+                        "SELECT * FROM tenants WHERE secret_key_sha256 = $1",
+                    )
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&mut *conn)
+                    .await?)
+                },
+                |conn| {
+                    sqlite::optional(
+                        conn,
+                        "SELECT * FROM tenants WHERE secret_key_sha256 = $1",
+                        &[&hash.as_bytes().as_slice()],
+                        TenantRow::from_sqlite,
+                    )
+                }
+            )?;
             let tenant = row.map(TenantRow::into_tenant).transpose()?;
             self.cache_tenant(tenant.as_ref(), generation);
             tenant
@@ -248,13 +300,24 @@ impl Store {
 
     /// The oldest tenant, if any.
     pub async fn first_tenant(&self) -> Result<Option<Tenant>, Error> {
-        let row = with_conn!(self, writer, |conn| {
-            Ok(sqlx::query_as::<_, TenantRow>(
-                "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
-            )
-            .fetch_optional(&mut *conn)
-            .await?)
-        })?;
+        let row = with_conn!(
+            self,
+            |conn| {
+                Ok(sqlx::query_as::<_, TenantRow>(
+                    "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
+                )
+                .fetch_optional(&mut *conn)
+                .await?)
+            },
+            |conn| {
+                sqlite::optional(
+                    conn,
+                    "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
+                    &[],
+                    TenantRow::from_sqlite,
+                )
+            }
+        )?;
         row.map(TenantRow::into_tenant).transpose()
     }
 
@@ -270,43 +333,81 @@ impl Store {
         replace_secret: bool,
         now: i64,
     ) -> Result<(Tenant, bool), Error> {
-        let result = with_conn!(self, writer, |conn| {
-            let mut tx = conn.begin().await?;
-            tx.lock_key("tenants/bootstrap").await?;
-            let existing = match id {
-                Some(id) => {
-                    sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
-                        .bind(id)
+        let result = with_conn!(
+            self,
+            |conn| {
+                let mut tx = conn.begin().await?;
+                tx.lock_key("tenants/bootstrap").await?;
+                let existing = match id {
+                    Some(id) => {
+                        sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                    }
+                    None => {
+                        sqlx::query_as::<_, TenantRow>(
+                            "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
+                        )
                         .fetch_optional(&mut *tx)
                         .await?
-                }
-                None => {
-                    sqlx::query_as::<_, TenantRow>(
+                    }
+                };
+                let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
+                    Some(stored) => {
+                        let tenant = Tenant {
+                            secret_key_hash: if replace_secret {
+                                candidate.secret_key_hash
+                            } else {
+                                stored.secret_key_hash
+                            },
+                            settings: candidate.settings,
+                            id: stored.id,
+                        };
+                        (tenant, false)
+                    }
+                    None => (candidate.clone(), true),
+                };
+                upsert(&tenant, now).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok((tenant, created))
+            },
+            |conn| {
+                let tx = conn.transaction()?;
+                let existing = match id {
+                    Some(id) => sqlite::optional(
+                        &tx,
+                        "SELECT * FROM tenants WHERE id = $1",
+                        &[&id],
+                        TenantRow::from_sqlite,
+                    )?,
+                    None => sqlite::optional(
+                        &tx,
                         "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
-                    )
-                    .fetch_optional(&mut *tx)
-                    .await?
-                }
-            };
-            let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
-                Some(stored) => {
-                    let tenant = Tenant {
-                        secret_key_hash: if replace_secret {
-                            candidate.secret_key_hash
-                        } else {
-                            stored.secret_key_hash
-                        },
-                        settings: candidate.settings,
-                        id: stored.id,
-                    };
-                    (tenant, false)
-                }
-                None => (candidate.clone(), true),
-            };
-            upsert(&tenant, now).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok((tenant, created))
-        });
+                        &[],
+                        TenantRow::from_sqlite,
+                    )?,
+                };
+                let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
+                    Some(stored) => {
+                        let tenant = Tenant {
+                            secret_key_hash: if replace_secret {
+                                candidate.secret_key_hash
+                            } else {
+                                stored.secret_key_hash
+                            },
+                            settings: candidate.settings,
+                            id: stored.id,
+                        };
+                        (tenant, false)
+                    }
+                    None => (candidate.clone(), true),
+                };
+                upsert_sqlite(&tx, &tenant, now)?;
+                tx.commit()?;
+                Ok((tenant, created))
+            }
+        );
         if let Ok((tenant, _)) = &result {
             self.forget_tenant(&tenant.id);
         }
@@ -315,10 +416,14 @@ impl Store {
 
     /// Creates the tenant, or updates its secret key (hash) and settings when it exists.
     pub async fn put_tenant(&self, tenant: &Tenant, now: i64) -> Result<(), Error> {
-        let result = with_conn!(self, writer, |conn| {
-            upsert(tenant, now).execute(&mut *conn).await?;
-            Ok(())
-        });
+        let result = with_conn!(
+            self,
+            |conn| {
+                upsert(tenant, now).execute(&mut *conn).await?;
+                Ok(())
+            },
+            |conn| upsert_sqlite(conn, tenant, now)
+        );
         // The stored row is what counts: the next read loads it again.
         self.forget_tenant(&tenant.id);
         result
