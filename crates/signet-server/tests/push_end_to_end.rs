@@ -49,7 +49,7 @@ async fn server(apns: Option<Arc<dyn Channel>>, fcm: Option<Arc<dyn Channel>>) -
     .await
 }
 
-const LOGIN_DETAILS: [&str; 4] = ["signIn", "203.0.113.77", "LeakyBrowser", "4242"];
+const LOGIN_DETAILS: [&str; 4] = ["signIn", "203.0.113.77", "LeakyBrowser", "97.31"];
 
 /// The device fetches the challenge and approves it; the initiator sees it verified.
 async fn approve(h: &Harness, device: &Device, token: &str, challenge_id: &str) {
@@ -66,8 +66,8 @@ async fn approve(h: &Harness, device: &Device, token: &str, challenge_id: &str) 
 async fn a_challenge_created_through_the_initiator_api_wakes_the_iphone_through_apns() {
     let stand_in = ApnsStandIn::start().await;
     let h = server(Some(Arc::new(apns(&stand_in))), None).await;
-    let device = h.enrolled_with("ada", "ios", Some(APNS_TOKEN)).await;
-    let (track, started) = h.sign_in_with_login_details("ada").await;
+    let device = h.enrolled_with("ava", "ios", Some(APNS_TOKEN)).await;
+    let (track, started) = h.sign_in_with_login_details("ava").await;
     let challenge_id = started["challengeId"].as_str().expect("id").to_owned();
     assert_eq!(
         started["deliveryResults"],
@@ -81,7 +81,7 @@ async fn a_challenge_created_through_the_initiator_api_wakes_the_iphone_through_
     assert_eq!(request.headers["apns-collapse-id"], challenge_id.as_str());
     assert_apns_payload(&request.payload, &challenge_id, &device.authenticator_id);
     let mut forbidden = LOGIN_DETAILS.to_vec();
-    forbidden.push("ada");
+    forbidden.push("ava");
     assert_private(&request.payload, &request.payload, &forbidden);
     approve(&h, &device, &track, &challenge_id).await;
 }

@@ -87,6 +87,20 @@ pub struct Answer<'a> {
     pub decline_reason: Option<DeclineReason>,
 }
 
+/// The push-fatigue counts of one user (`ChallengeCounts`): open challenges (`$1` now), at
+/// most `$5` of them; challenges created since `$2`, at most `$6`; and the last "it wasn't
+/// me" answer, of tenant `$3`'s user `$4`. The counts stop at the limits they are compared
+/// with, and each part reads an index that holds only what it needs (the user's unanswered
+/// challenges, the user's recent ones, the user's "it wasn't me" answers), so creating a
+/// challenge does not read the user's whole history.
+const CHALLENGE_COUNTS: &str = "SELECT
+    (SELECT COUNT(*) FROM (SELECT 1 FROM challenges WHERE tenant_id = $3 AND user_id = $4
+        AND answered_at IS NULL AND expires_at > $1 LIMIT $5) AS open),
+    (SELECT COUNT(*) FROM (SELECT 1 FROM challenges WHERE tenant_id = $3 AND user_id = $4
+        AND created_at > $2 LIMIT $6) AS recent),
+    (SELECT MAX(answered_at) FROM challenges WHERE tenant_id = $3 AND user_id = $4
+        AND decline_reason = 'notMe')";
+
 impl Store {
     /// Expires the user's open (unanswered, unexpired) challenges now; returns how many.
     pub async fn expire_open_challenges(
@@ -138,18 +152,16 @@ impl Store {
                 tx.lock_key(&format!("user/{}/{}", tenant.id, action.user_id))
                     .await?;
                 // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
-                let (open, recent, last_not_me): (i64, i64, Option<i64>) = sqlx::query_as(
-                    "SELECT COUNT(*) FILTER (WHERE answered_at IS NULL AND expires_at > $1),
-                    COUNT(*) FILTER (WHERE created_at > $2),
-                    MAX(CASE WHEN decline_reason = 'notMe' THEN answered_at END)
-                 FROM challenges WHERE tenant_id = $3 AND user_id = $4",
-                )
-                .bind(now)
-                .bind(now.saturating_sub(duration_ms(limits.window)))
-                .bind(&tenant.id)
-                .bind(&action.user_id)
-                .fetch_one(&mut *tx)
-                .await?;
+                let (open, recent, last_not_me): (i64, i64, Option<i64>) =
+                    sqlx::query_as(CHALLENGE_COUNTS)
+                        .bind(now)
+                        .bind(now.saturating_sub(duration_ms(limits.window)))
+                        .bind(&tenant.id)
+                        .bind(&action.user_id)
+                        .bind(i64::from(limits.max_open_challenges))
+                        .bind(i64::from(limits.max_recent_challenges))
+                        .fetch_one(&mut *tx)
+                        .await?;
                 let counts = ChallengeCounts {
                     open,
                     recent,
@@ -184,15 +196,14 @@ impl Store {
                 // 1. Push-fatigue limits, read in the same transaction as the insert (one query).
                 let counts = sqlite::one(
                     &tx,
-                    "SELECT COUNT(*) FILTER (WHERE answered_at IS NULL AND expires_at > $1),
-                    COUNT(*) FILTER (WHERE created_at > $2),
-                    MAX(CASE WHEN decline_reason = 'notMe' THEN answered_at END)
-                 FROM challenges WHERE tenant_id = $3 AND user_id = $4",
+                    CHALLENGE_COUNTS,
                     &[
                         &now,
                         &now.saturating_sub(duration_ms(limits.window)),
                         &tenant.id,
                         &action.user_id,
+                        &i64::from(limits.max_open_challenges),
+                        &i64::from(limits.max_recent_challenges),
                     ],
                     |row| {
                         Ok(ChallengeCounts {

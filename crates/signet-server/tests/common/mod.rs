@@ -191,7 +191,7 @@ impl Harness {
             .sign_in(
                 user,
                 json!({"ipAddress": "203.0.113.77", "userAgent": "LeakyBrowser/1.0",
-                       "custom": {"amount": "4242"}}),
+                       "custom": {"amount": "97.31"}}),
             )
             .await;
         let started = self
