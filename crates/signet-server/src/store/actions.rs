@@ -248,21 +248,20 @@ impl Store {
         tenant_id: &str,
         idempotency_key: &str,
     ) -> Result<Option<Action>, Error> {
+        const SQL: &str = "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2";
         let row = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, ActionRow>(
-                    "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
-                )
-                .bind(tenant_id)
-                .bind(idempotency_key)
-                .fetch_optional(&mut *conn)
-                .await?)
+                Ok(sqlx::query_as::<_, ActionRow>(SQL)
+                    .bind(tenant_id)
+                    .bind(idempotency_key)
+                    .fetch_optional(&mut *conn)
+                    .await?)
             },
             |conn| {
                 sqlite::optional(
                     conn,
-                    "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                    SQL,
                     &[&tenant_id, &idempotency_key],
                     ActionRow::from_sqlite,
                 )
@@ -279,26 +278,24 @@ impl Store {
         state: ActionState,
         now: i64,
     ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE actions SET state = $1, state_updated_at = $2
+                 WHERE tenant_id = $3 AND idempotency_key = $4";
         let updated = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query(
-                    "UPDATE actions SET state = $1, state_updated_at = $2
-                 WHERE tenant_id = $3 AND idempotency_key = $4",
-                )
-                .bind(state.as_str())
-                .bind(now)
-                .bind(tenant_id)
-                .bind(idempotency_key)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected())
+                Ok(sqlx::query(SQL)
+                    .bind(state.as_str())
+                    .bind(now)
+                    .bind(tenant_id)
+                    .bind(idempotency_key)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
             },
             |conn| {
                 sqlite::execute(
                     conn,
-                    "UPDATE actions SET state = $1, state_updated_at = $2
-                 WHERE tenant_id = $3 AND idempotency_key = $4",
+                    SQL,
                     &[&state.as_str(), &now, &tenant_id, &idempotency_key],
                 )
             }
@@ -315,26 +312,24 @@ impl Store {
         idempotency_key: &str,
         now: i64,
     ) -> Result<bool, Error> {
+        const SQL: &str = "UPDATE actions SET validated_at = $1 WHERE tenant_id = $2
+                 AND idempotency_key = $3 AND state = $4 AND validated_at IS NULL";
         let updated = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query(
-                    "UPDATE actions SET validated_at = $1 WHERE tenant_id = $2
-                 AND idempotency_key = $3 AND state = $4 AND validated_at IS NULL",
-                )
-                .bind(now)
-                .bind(tenant_id)
-                .bind(idempotency_key)
-                .bind(ActionState::ChallengeSucceeded.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected())
+                Ok(sqlx::query(SQL)
+                    .bind(now)
+                    .bind(tenant_id)
+                    .bind(idempotency_key)
+                    .bind(ActionState::ChallengeSucceeded.as_str())
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
             },
             |conn| {
                 sqlite::execute(
                     conn,
-                    "UPDATE actions SET validated_at = $1 WHERE tenant_id = $2
-                 AND idempotency_key = $3 AND state = $4 AND validated_at IS NULL",
+                    SQL,
                     &[
                         &now,
                         &tenant_id,

@@ -171,21 +171,20 @@ impl Store {
         tenant_id: &str,
         public_key: &str,
     ) -> Result<Option<Authenticator>, Error> {
+        const SQL: &str = "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, Authenticator>(
-                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
-                )
-                .bind(tenant_id)
-                .bind(public_key)
-                .fetch_optional(&mut *conn)
-                .await?)
+                Ok(sqlx::query_as::<_, Authenticator>(SQL)
+                    .bind(tenant_id)
+                    .bind(public_key)
+                    .fetch_optional(&mut *conn)
+                    .await?)
             },
             |conn| {
                 sqlite::optional(
                     conn,
-                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
+                    SQL,
                     &[&tenant_id, &public_key],
                     Authenticator::from_sqlite,
                 )
@@ -199,23 +198,21 @@ impl Store {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<Vec<Authenticator>, Error> {
+        const SQL: &str = "SELECT * FROM authenticators WHERE tenant_id = $1 AND user_id = $2
+                 ORDER BY created_at, id";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, Authenticator>(
-                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND user_id = $2
-                 ORDER BY created_at, id",
-                )
-                .bind(tenant_id)
-                .bind(user_id)
-                .fetch_all(&mut *conn)
-                .await?)
+                Ok(sqlx::query_as::<_, Authenticator>(SQL)
+                    .bind(tenant_id)
+                    .bind(user_id)
+                    .fetch_all(&mut *conn)
+                    .await?)
             },
             |conn| {
                 sqlite::all(
                     conn,
-                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND user_id = $2
-                 ORDER BY created_at, id",
+                    SQL,
                     &[&tenant_id, &user_id],
                     Authenticator::from_sqlite,
                 )
@@ -230,28 +227,20 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<bool, Error> {
+        const SQL: &str =
+            "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
+                 AND (expires_at IS NULL OR expires_at > $3)";
         let count: i64 = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
-                 AND (expires_at IS NULL OR expires_at > $3)",
-                )
-                .bind(tenant_id)
-                .bind(user_id)
-                .bind(now)
-                .fetch_one(&mut *conn)
-                .await?)
+                Ok(sqlx::query_scalar(SQL)
+                    .bind(tenant_id)
+                    .bind(user_id)
+                    .bind(now)
+                    .fetch_one(&mut *conn)
+                    .await?)
             },
-            |conn| {
-                sqlite::one(
-                    conn,
-                    "SELECT COUNT(*) FROM authenticators WHERE tenant_id = $1 AND user_id = $2
-                 AND (expires_at IS NULL OR expires_at > $3)",
-                    &[&tenant_id, &user_id, &now],
-                    |row| row.get(0),
-                )
-            }
+            |conn| sqlite::one(conn, SQL, &[&tenant_id, &user_id, &now], |row| row.get(0))
         )?;
         Ok(count > 0)
     }
@@ -263,28 +252,20 @@ impl Store {
         user_id: Option<&str>,
         authenticator_id: &str,
     ) -> Result<bool, Error> {
+        const SQL: &str = "DELETE FROM authenticators WHERE tenant_id = $1 AND id = $2
+                 AND ($3 IS NULL OR user_id = $3)";
         let deleted = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query(
-                    "DELETE FROM authenticators WHERE tenant_id = $1 AND id = $2
-                 AND ($3 IS NULL OR user_id = $3)",
-                )
-                .bind(tenant_id)
-                .bind(authenticator_id)
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected())
+                Ok(sqlx::query(SQL)
+                    .bind(tenant_id)
+                    .bind(authenticator_id)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
             },
-            |conn| {
-                sqlite::execute(
-                    conn,
-                    "DELETE FROM authenticators WHERE tenant_id = $1 AND id = $2
-                 AND ($3 IS NULL OR user_id = $3)",
-                    &[&tenant_id, &authenticator_id, &user_id],
-                )
-            }
+            |conn| sqlite::execute(conn, SQL, &[&tenant_id, &authenticator_id, &user_id])
         )?;
         Ok(deleted == 1)
     }
@@ -297,25 +278,19 @@ impl Store {
         authenticator_id: &str,
         push_token: &str,
     ) -> Result<bool, Error> {
+        const SQL: &str =
+            "UPDATE authenticators SET push_token = NULL WHERE id = $1 AND push_token = $2";
         let forgotten = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query(
-                    "UPDATE authenticators SET push_token = NULL WHERE id = $1 AND push_token = $2",
-                )
-                .bind(authenticator_id)
-                .bind(push_token)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected())
+                Ok(sqlx::query(SQL)
+                    .bind(authenticator_id)
+                    .bind(push_token)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
             },
-            |conn| {
-                sqlite::execute(
-                    conn,
-                    "UPDATE authenticators SET push_token = NULL WHERE id = $1 AND push_token = $2",
-                    &[&authenticator_id, &push_token],
-                )
-            }
+            |conn| sqlite::execute(conn, SQL, &[&authenticator_id, &push_token])
         )?;
         Ok(forgotten == 1)
     }

@@ -109,28 +109,21 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<u64, Error> {
+        const SQL: &str =
+            "UPDATE challenges SET expires_at = $1 WHERE tenant_id = $2 AND user_id = $3
+                 AND answered_at IS NULL AND expires_at > $1";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query(
-                    "UPDATE challenges SET expires_at = $1 WHERE tenant_id = $2 AND user_id = $3
-                 AND answered_at IS NULL AND expires_at > $1",
-                )
-                .bind(now)
-                .bind(tenant_id)
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected())
+                Ok(sqlx::query(SQL)
+                    .bind(now)
+                    .bind(tenant_id)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
             },
-            |conn| {
-                sqlite::execute(
-                    conn,
-                    "UPDATE challenges SET expires_at = $1 WHERE tenant_id = $2 AND user_id = $3
-                 AND answered_at IS NULL AND expires_at > $1",
-                    &[&now, &tenant_id, &user_id],
-                )
-            }
+            |conn| sqlite::execute(conn, SQL, &[&now, &tenant_id, &user_id])
         )
     }
 
@@ -144,6 +137,11 @@ impl Store {
         limits: &RateLimits,
         now: i64,
     ) -> Result<Challenge, Error> {
+        const INSERT_CHALLENGE: &str =
+            "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
+                     authenticator_id, verification_code, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 RETURNING *";
         with_conn!(
             self,
             |conn| {
@@ -171,23 +169,18 @@ impl Store {
                 // 2. The challenge itself.
                 let expires_at =
                     now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
-                let challenge = sqlx::query_as::<_, Challenge>(
-                    "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
-                     authenticator_id, verification_code, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 RETURNING *",
-                )
-                .bind(new_id())
-                .bind(&tenant.id)
-                .bind(&action.user_id)
-                .bind(&action.idempotency_key)
-                .bind(&action.action_code)
-                .bind(authenticator_id)
-                .bind(verification_code)
-                .bind(now)
-                .bind(expires_at)
-                .fetch_one(&mut *tx)
-                .await?;
+                let challenge = sqlx::query_as::<_, Challenge>(INSERT_CHALLENGE)
+                    .bind(new_id())
+                    .bind(&tenant.id)
+                    .bind(&action.user_id)
+                    .bind(&action.idempotency_key)
+                    .bind(&action.action_code)
+                    .bind(authenticator_id)
+                    .bind(verification_code)
+                    .bind(now)
+                    .bind(expires_at)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(challenge)
             },
@@ -219,10 +212,7 @@ impl Store {
                     now.saturating_add(duration_ms(tenant.settings.challenge_lifetime));
                 let challenge = sqlite::one(
                     &tx,
-                    "INSERT INTO challenges (id, tenant_id, user_id, idempotency_key, action_code,
-                     authenticator_id, verification_code, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 RETURNING *",
+                    INSERT_CHALLENGE,
                     &[
                         &new_id(),
                         &tenant.id,
@@ -248,21 +238,20 @@ impl Store {
         tenant_id: &str,
         challenge_id: &str,
     ) -> Result<Option<Challenge>, Error> {
+        const SQL: &str = "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, Challenge>(
-                    "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(tenant_id)
-                .bind(challenge_id)
-                .fetch_optional(&mut *conn)
-                .await?)
+                Ok(sqlx::query_as::<_, Challenge>(SQL)
+                    .bind(tenant_id)
+                    .bind(challenge_id)
+                    .fetch_optional(&mut *conn)
+                    .await?)
             },
             |conn| {
                 sqlite::optional(
                     conn,
-                    "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
+                    SQL,
                     &[&tenant_id, &challenge_id],
                     Challenge::from_sqlite,
                 )
@@ -276,29 +265,25 @@ impl Store {
         authenticator: &Authenticator,
         now: i64,
     ) -> Result<Option<Challenge>, Error> {
+        const SQL: &str = "SELECT * FROM challenges WHERE tenant_id = $1 AND user_id = $2
+                 AND (authenticator_id IS NULL OR authenticator_id = $3)
+                 AND answered_at IS NULL AND expires_at > $4
+                 ORDER BY created_at, id LIMIT 1";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, Challenge>(
-                    "SELECT * FROM challenges WHERE tenant_id = $1 AND user_id = $2
-                 AND (authenticator_id IS NULL OR authenticator_id = $3)
-                 AND answered_at IS NULL AND expires_at > $4
-                 ORDER BY created_at, id LIMIT 1",
-                )
-                .bind(&authenticator.tenant_id)
-                .bind(&authenticator.user_id)
-                .bind(&authenticator.id)
-                .bind(now)
-                .fetch_optional(&mut *conn)
-                .await?)
+                Ok(sqlx::query_as::<_, Challenge>(SQL)
+                    .bind(&authenticator.tenant_id)
+                    .bind(&authenticator.user_id)
+                    .bind(&authenticator.id)
+                    .bind(now)
+                    .fetch_optional(&mut *conn)
+                    .await?)
             },
             |conn| {
                 sqlite::optional(
                     conn,
-                    "SELECT * FROM challenges WHERE tenant_id = $1 AND user_id = $2
-                 AND (authenticator_id IS NULL OR authenticator_id = $3)
-                 AND answered_at IS NULL AND expires_at > $4
-                 ORDER BY created_at, id LIMIT 1",
+                    SQL,
                     &[
                         &authenticator.tenant_id,
                         &authenticator.user_id,

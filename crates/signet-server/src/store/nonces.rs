@@ -142,26 +142,24 @@ impl Store {
         limit: u32,
         now: i64,
     ) -> Result<Vec<String>, Error> {
+        const SQL: &str = "SELECT message FROM nonces WHERE authenticator_id = $1 AND purpose = $2
+                 AND client_address = $3 AND expires_at > $4 ORDER BY expires_at DESC LIMIT $5";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_scalar(
-                    "SELECT message FROM nonces WHERE authenticator_id = $1 AND purpose = $2
-                 AND client_address = $3 AND expires_at > $4 ORDER BY expires_at DESC LIMIT $5",
-                )
-                .bind(authenticator_id)
-                .bind(purpose.as_str())
-                .bind(client_address)
-                .bind(now)
-                .bind(i64::from(limit))
-                .fetch_all(&mut *conn)
-                .await?)
+                Ok(sqlx::query_scalar(SQL)
+                    .bind(authenticator_id)
+                    .bind(purpose.as_str())
+                    .bind(client_address)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *conn)
+                    .await?)
             },
             |conn| {
                 sqlite::all(
                     conn,
-                    "SELECT message FROM nonces WHERE authenticator_id = $1 AND purpose = $2
-                 AND client_address = $3 AND expires_at > $4 ORDER BY expires_at DESC LIMIT $5",
+                    SQL,
                     &[
                         &authenticator_id,
                         &purpose.as_str(),
@@ -181,26 +179,21 @@ impl Store {
         update_id: &str,
         now: i64,
     ) -> Result<Option<(String, String)>, Error> {
+        const SQL: &str = "SELECT authenticator_id, message FROM nonces WHERE update_id = $1
+                 AND purpose = 'update' AND expires_at > $2";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as(
-                    "SELECT authenticator_id, message FROM nonces WHERE update_id = $1
-                 AND purpose = 'update' AND expires_at > $2",
-                )
-                .bind(update_id)
-                .bind(now)
-                .fetch_optional(&mut *conn)
-                .await?)
+                Ok(sqlx::query_as(SQL)
+                    .bind(update_id)
+                    .bind(now)
+                    .fetch_optional(&mut *conn)
+                    .await?)
             },
             |conn| {
-                sqlite::optional(
-                    conn,
-                    "SELECT authenticator_id, message FROM nonces WHERE update_id = $1
-                 AND purpose = 'update' AND expires_at > $2",
-                    &[&update_id, &now],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
+                sqlite::optional(conn, SQL, &[&update_id, &now], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
             }
         )
     }
@@ -208,25 +201,18 @@ impl Store {
     /// Uses up a nonce. `false`: it was used already (or expired) in the meantime. One
     /// delete, so of concurrent uses exactly one sees `true`.
     pub async fn consume_nonce(&self, message: &str, now: i64) -> Result<bool, Error> {
+        const SQL: &str = "DELETE FROM nonces WHERE message = $1 AND expires_at > $2";
         let deleted = with_conn!(
             self,
             |conn| {
-                Ok(
-                    sqlx::query("DELETE FROM nonces WHERE message = $1 AND expires_at > $2")
-                        .bind(message)
-                        .bind(now)
-                        .execute(&mut *conn)
-                        .await?
-                        .rows_affected(),
-                )
+                Ok(sqlx::query(SQL)
+                    .bind(message)
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected())
             },
-            |conn| {
-                sqlite::execute(
-                    conn,
-                    "DELETE FROM nonces WHERE message = $1 AND expires_at > $2",
-                    &[&message, &now],
-                )
-            }
+            |conn| sqlite::execute(conn, SQL, &[&message, &now])
         )?;
         Ok(deleted == 1)
     }

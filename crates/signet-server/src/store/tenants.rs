@@ -231,6 +231,7 @@ impl Store {
 
     /// The tenant with this id.
     pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, Error> {
+        const SQL: &str = "SELECT * FROM tenants WHERE id = $1";
         let generation = {
             let cache = self.cached_tenants();
             if let Some(tenant) = cache.by_id.get(id) {
@@ -241,21 +242,12 @@ impl Store {
         let row = with_conn!(
             self,
             |conn| {
-                Ok(
-                    sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *conn)
-                        .await?,
-                )
+                Ok(sqlx::query_as::<_, TenantRow>(SQL)
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?)
             },
-            |conn| {
-                sqlite::optional(
-                    conn,
-                    "SELECT * FROM tenants WHERE id = $1",
-                    &[&id],
-                    TenantRow::from_sqlite,
-                )
-            }
+            |conn| sqlite::optional(conn, SQL, &[&id], TenantRow::from_sqlite)
         )?;
         let tenant = row.map(TenantRow::into_tenant).transpose()?;
         self.cache_tenant(tenant.as_ref(), generation);
@@ -272,20 +264,19 @@ impl Store {
         let tenant = if let Some(tenant) = cached {
             Some(tenant)
         } else {
+            const SQL: &str = "SELECT * FROM tenants WHERE secret_key_sha256 = $1";
             let row = with_conn!(
                 self,
                 |conn| {
-                    Ok(sqlx::query_as::<_, TenantRow>(
-                        "SELECT * FROM tenants WHERE secret_key_sha256 = $1",
-                    )
-                    .bind(hash.as_bytes().as_slice())
-                    .fetch_optional(&mut *conn)
-                    .await?)
+                    Ok(sqlx::query_as::<_, TenantRow>(SQL)
+                        .bind(hash.as_bytes().as_slice())
+                        .fetch_optional(&mut *conn)
+                        .await?)
                 },
                 |conn| {
                     sqlite::optional(
                         conn,
-                        "SELECT * FROM tenants WHERE secret_key_sha256 = $1",
+                        SQL,
                         &[&hash.as_bytes().as_slice()],
                         TenantRow::from_sqlite,
                     )
@@ -300,23 +291,15 @@ impl Store {
 
     /// The oldest tenant, if any.
     pub async fn first_tenant(&self) -> Result<Option<Tenant>, Error> {
+        const SQL: &str = "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1";
         let row = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, TenantRow>(
-                    "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
-                )
-                .fetch_optional(&mut *conn)
-                .await?)
+                Ok(sqlx::query_as::<_, TenantRow>(SQL)
+                    .fetch_optional(&mut *conn)
+                    .await?)
             },
-            |conn| {
-                sqlite::optional(
-                    conn,
-                    "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
-                    &[],
-                    TenantRow::from_sqlite,
-                )
-            }
+            |conn| sqlite::optional(conn, SQL, &[], TenantRow::from_sqlite)
         )?;
         row.map(TenantRow::into_tenant).transpose()
     }
