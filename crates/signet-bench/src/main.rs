@@ -25,12 +25,12 @@ struct Args {
     /// together), e.g. `--only 4`.
     #[arg(long, value_delimiter = ',', value_name = "PARTS")]
     only: Vec<u8>,
-    /// Part 6: measure this release build of the app (`target/release/signet`); needs a
+    /// Part 6: measure this build of the app as shipped (`target/app/signet`); needs a
     /// display and a D-Bus session (`scripts/bench` provides both).
     #[arg(long, value_name = "BINARY")]
     app: Option<PathBuf>,
-    /// Part 6: measure this release build of the floor (`target/release/signet-floor`, a
-    /// minimal Tauri app) in the same run, and Signet against it.
+    /// Part 6: measure this build of the floor (`target/app/signet-floor`, a minimal Tauri
+    /// app built with the same profile) in the same run, and Signet against it.
     #[arg(long, value_name = "BINARY", requires = "app")]
     floor: Option<PathBuf>,
     /// criterion's output folder (`$CARGO_TARGET_DIR/criterion`) for the P-256 rows.

@@ -196,7 +196,7 @@ pub fn capacity_rows(capacity: &Capacity) -> Vec<Row> {
     ]
 }
 
-/// `…/target/release/signet` → `release/signet`: which build, without the machine's paths.
+/// `…/target/app/signet` → `app/signet`: which build, without the machine's paths.
 fn last_two(path: &Path) -> String {
     let mut parts: Vec<_> = path
         .iter()
