@@ -27,18 +27,24 @@ export function countdownWords(seconds: number): string {
   return `${parts.join(" ")} left`;
 }
 
-const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+// Made on first use: a screen with no dates (the first screen, with no account) never loads
+// the locale data behind it.
+let relative: Intl.RelativeTimeFormat | undefined;
+function ago(value: number, unit: Intl.RelativeTimeFormatUnit): string {
+  relative ??= new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  return relative.format(-value, unit);
+}
 
 /** "just now", "5 minutes ago", "yesterday", "3 days ago"; dates further back in full. */
 export function formatAgo(at: number, now: number, timeZone?: string): string {
   const seconds = Math.round((now - at) / 1000);
   if (seconds < 45) return "just now";
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return relative.format(-minutes, "minute");
+  if (minutes < 60) return ago(minutes, "minute");
   const hours = Math.round(minutes / 60);
-  if (hours < 24) return relative.format(-hours, "hour");
+  if (hours < 24) return ago(hours, "hour");
   const days = Math.round(hours / 24);
-  if (days < 7) return relative.format(-days, "day");
+  if (days < 7) return ago(days, "day");
   return formatDateTime(at, timeZone);
 }
 
