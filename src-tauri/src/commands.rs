@@ -27,6 +27,16 @@ pub fn app_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// Sends the shell's events (`events.rs`) to the page through `channel` from now on.
+#[tauri::command]
+pub fn watch_events<R: Runtime>(
+    webview: tauri::Webview<R>,
+    watcher: State<'_, events::EventChannel>,
+    channel: events::EventStream,
+) {
+    watcher.watch(channel.on(webview));
+}
+
 /// The enrolled accounts, newest first.
 #[tauri::command]
 pub fn list_accounts(state: State<'_, AppState>) -> Vec<AccountView> {

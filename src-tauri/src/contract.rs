@@ -46,6 +46,7 @@ macro_rules! resolves_to_itself {
     ($($type:ty),*) => { $( impl Resolves for $type { type Value = $type; } )* };
 }
 resolves_to_itself!(
+    (),
     String,
     Option<String>,
     Vec<AccountView>,
@@ -60,6 +61,8 @@ resolves_to_itself!(
 macro_rules! context_type {
     (app) => { tauri::AppHandle<MockRuntime> };
     (state) => { State<'_, AppState> };
+    (webview) => { tauri::Webview<MockRuntime> };
+    (watcher) => { State<'_, events::EventChannel> };
 }
 
 /// One generated function per command, calling it as the table says; and the table itself.
@@ -106,6 +109,7 @@ macro_rules! command_signatures {
 command_signatures! {
     sync {
         app_version(;) -> String;
+        watch_events(webview, watcher; channel: events::EventStream) -> ();
         list_accounts(state;) -> Vec<AccountView>;
         preview_enrollment(state; link: String) -> CommandResult<EnrollmentPreview>;
         set_require_biometric(state; account_id: String, required: bool) -> CommandResult<AccountView>;
@@ -166,7 +170,8 @@ fn bindings() -> String {
     let mut out = String::from(
         "// Generated from the Rust shell (src-tauri/src/{view,events,error,contract}.rs and the\n\
          // signet-core types they carry) by `UPDATE_BINDINGS=1 cargo test -p signet contract`.\n\
-         // Do not edit: a Rust test fails when this file differs from what the code says.\n\n",
+         // Do not edit: a Rust test fails when this file differs from what the code says.\n\n\
+         import type { Channel } from \"@tauri-apps/api/core\";\n\n",
     );
     for declaration in [
         export::<signet_core::AccountId>(&config),
@@ -185,6 +190,7 @@ fn bindings() -> String {
         export::<events::ConnectionChanged>(&config),
         export::<events::OpenChallenge>(&config),
         export::<events::EnrollLink>(&config),
+        export::<events::EventStream>(&config),
     ] {
         out.push_str(&declaration);
         out.push('\n');
@@ -216,6 +222,10 @@ fn bindings() -> String {
         let _ = writeln!(out, "  {name:?},");
     }
     out.push_str("] as const satisfies readonly (keyof EventPayloads)[];\n\n");
+    out.push_str(
+        "/** One event as the `watch_events` channel carries it. */\n\
+         export type EventMessage = { [E in keyof EventPayloads]: { event: E; payload: EventPayloads[E] } }[keyof EventPayloads];\n\n",
+    );
 
     out.push_str(
         "/** Every command: its arguments (camelCase) and what its promise resolves with. */\n\

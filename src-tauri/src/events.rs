@@ -1,13 +1,20 @@
 //! The events the shell emits to the UI: each name with the type of its payload. Names are
 //! kebab-case and part of the UI contract: `ui/src/lib/bindings.ts` is generated from this
 //! list (see `contract.rs`), and `ui/src/lib/api.ts` listens through it.
+//!
+//! They travel over one channel the UI opens with the `watch_events` command, not as Tauri's
+//! own events: each `listen` of those runs a script in the page from the app's process, which
+//! starts a JavaScript engine in the app's process too (≈ 3 MiB for as long as it runs;
+//! docs/benchmarks.md, part 6).
 
 use std::marker::PhantomData;
+use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signet_core::AccountId;
 use signet_core::history::Outcome;
-use tauri::{Emitter, Runtime};
+use tauri::ipc::{Channel, JavaScriptChannelId};
+use tauri::{Manager, Runtime};
 use ts_rs::TS;
 
 use crate::view::{ChallengeView, Connection};
@@ -27,12 +34,61 @@ impl<P: Serialize + Clone> UiEvent<P> {
         }
     }
 
-    /// Sends this event with `payload` to every window; a failure is logged only (the UI
-    /// reads the state again when it next shows it).
-    pub fn emit<R: Runtime>(&self, app: &impl Emitter<R>, payload: P) {
-        if let Err(error) = app.emit(self.name, payload) {
-            tracing::warn!(%error, event = self.name, "cannot emit to the UI");
+    /// Sends this event with `payload` to the UI, if it watches; a failure is logged only (the
+    /// UI reads the state again when it next shows it).
+    pub fn emit<R: Runtime>(&self, app: &impl Manager<R>, payload: P) {
+        let Some(watcher) = app.try_state::<EventChannel>() else {
+            return;
+        };
+        match serde_json::to_value(payload) {
+            Ok(payload) => watcher.send(EventMessage {
+                event: self.name,
+                payload,
+            }),
+            Err(error) => tracing::warn!(%error, event = self.name, "cannot emit to the UI"),
         }
+    }
+}
+
+/// One event as it travels to the UI: `{ "event": name, "payload": … }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventMessage {
+    event: &'static str,
+    payload: serde_json::Value,
+}
+
+/// The channel the page opened with `watch_events` (the last one: a page that reloads opens a
+/// new one, and the old one's page is gone).
+#[derive(Default)]
+pub struct EventChannel(Mutex<Option<Channel<EventMessage>>>);
+
+impl EventChannel {
+    /// From now on, events go to `channel`.
+    pub fn watch(&self, channel: Channel<EventMessage>) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(channel);
+    }
+
+    fn send(&self, message: EventMessage) {
+        let guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(channel) = guard.as_ref()
+            && let Err(error) = channel.send(message)
+        {
+            tracing::warn!(%error, "cannot send an event to the UI");
+        }
+    }
+}
+
+/// The `channel` argument of `watch_events`: a `Channel` the page made (in TypeScript, a
+/// `Channel<EventMessage>` of `@tauri-apps/api/core`).
+#[derive(Deserialize, TS)]
+#[serde(transparent)]
+#[ts(type = "Channel<EventMessage>")]
+pub struct EventStream(JavaScriptChannelId);
+
+impl EventStream {
+    /// The channel, for sending to `webview`'s page.
+    pub fn on<R: Runtime>(&self, webview: tauri::Webview<R>) -> Channel<EventMessage> {
+        self.0.channel_on(webview)
     }
 }
 

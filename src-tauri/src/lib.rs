@@ -77,6 +77,7 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     )
     .map_err(|error| format!("cannot open Signet's data: {error}"))?;
     app.manage(state);
+    app.manage(events::EventChannel::default());
     Platform::setup(app);
     background::start(&handle);
 
@@ -115,6 +116,7 @@ macro_rules! with_commands {
     ($then:ident) => {
         $then! {
             app_version,
+            watch_events,
             list_accounts,
             preview_enrollment,
             enroll,

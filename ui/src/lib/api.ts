@@ -1,10 +1,8 @@
 // Typed wrappers around the app's Tauri commands and events. The contract is the Rust shell
 // (src-tauri/src/commands.rs, events.rs, error.rs, view.rs); bindings.ts is generated from it
 // and a Rust test fails when it is out of date, so a rename on one side fails `npm run check`.
-// The only file that calls `invoke` or `listen`: the UI never talks to a server, only to the
-// Rust shell.
-import { invoke as tauriInvoke } from "@tauri-apps/api/core";
-import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+// The only file that calls `invoke`: the UI never talks to a server, only to the Rust shell.
+import { Channel, invoke as tauriInvoke } from "@tauri-apps/api/core";
 import {
   errorCodes,
   eventNames,
@@ -18,6 +16,7 @@ import {
   type Connection,
   type EnrollmentPreview,
   type ErrorCode,
+  type EventMessage,
   type EventPayloads,
   type HistoryView,
   type Outcome,
@@ -189,12 +188,46 @@ export type EventName = keyof EventPayloads;
 /** Handlers for some of the shell's events. */
 export type EventHandlers = { [E in EventName]?: (payload: EventPayloads[E]) => void };
 
+/** Stops listening (again: calling it twice is harmless). */
+export type UnlistenFn = () => void;
+
+type Handler = (payload: unknown) => void;
+/** Every event's handlers, each added by one subscription. */
+const handlers = new Map<EventName, Set<Handler>>();
+let watching: Promise<void> | null = null;
+
+/**
+ * Opens the shell's one event channel (`watch_events`), once for the page; after a failure the
+ * next subscriber tries again.
+ */
+function watch(): Promise<void> {
+  watching ??= invoke("watch_events", {
+    channel: new Channel<EventMessage>((message) => {
+      for (const handler of [...(handlers.get(message.event) ?? [])]) handler(message.payload);
+    }),
+  }).then(
+    () => undefined,
+    (error: unknown) => {
+      watching = null;
+      throw error;
+    },
+  );
+  return watching;
+}
+
 /** Listens for one event; resolves with the function that stops listening. */
 export function onEvent<E extends EventName>(
   name: E,
   handler: (payload: EventPayloads[E]) => void,
 ): Promise<UnlistenFn> {
-  return listen<EventPayloads[E]>(name, (event) => handler(event.payload));
+  const stop = subscribe({ [name]: handler });
+  return watch().then(
+    () => stop,
+    (error: unknown) => {
+      stop();
+      throw error;
+    },
+  );
 }
 
 /** A new challenge is waiting. */
@@ -213,28 +246,27 @@ export const onOpenChallenge = (h: (p: EventPayloads["open-challenge"]) => void)
 export const onEnrollLink = (h: (p: EventPayloads["enroll-link"]) => void) => onEvent("enroll-link", h);
 
 /**
- * Listens for several events at once and returns a synchronous stop function, for use in a
- * component's `$effect` cleanup (listening is asynchronous; stopping before it has started
- * is handled).
+ * Listens for several events at once and returns the function that stops listening, for use in
+ * a component's `$effect` cleanup. Handlers are in place when it returns; events flow once the
+ * shell has the channel.
  */
-export function subscribe(handlers: EventHandlers): () => void {
-  let stopped = false;
-  const unlisteners: UnlistenFn[] = [];
-  const stop = (unlisten: UnlistenFn) => {
-    void Promise.resolve()
-      .then(unlisten)
-      .catch(() => undefined);
-  };
+export function subscribe(events: EventHandlers): UnlistenFn {
+  const added: [EventName, Handler][] = [];
   for (const name of eventNames) {
-    const handler = handlers[name] as ((payload: unknown) => void) | undefined;
+    const handler = events[name] as Handler | undefined;
     if (!handler) continue;
-    onEvent(name, handler).then(
-      (unlisten) => (stopped ? stop(unlisten) : unlisteners.push(unlisten)),
-      () => undefined,
-    );
+    // A wrapper of its own, so the same function subscribed twice is also stopped twice.
+    const entry: Handler = (payload) => handler(payload);
+    let set = handlers.get(name);
+    if (!set) {
+      set = new Set();
+      handlers.set(name, set);
+    }
+    set.add(entry);
+    added.push([name, entry]);
   }
+  watch().catch(() => undefined);
   return () => {
-    stopped = true;
-    unlisteners.splice(0).forEach(stop);
+    for (const [name, entry] of added.splice(0)) handlers.get(name)?.delete(entry);
   };
 }

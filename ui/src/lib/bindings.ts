@@ -2,6 +2,8 @@
 // signet-core types they carry) by `UPDATE_BINDINGS=1 cargo test -p signet contract`.
 // Do not edit: a Rust test fails when this file differs from what the code says.
 
+import type { Channel } from "@tauri-apps/api/core";
+
 export type AccountId = string;
 
 export type Connection = "connected" | "connecting" | "offline" | "needsEnrollment";
@@ -244,6 +246,8 @@ export type EnrollLink = {
  */
 link: string, };
 
+export type EventStream = Channel<EventMessage>;
+
 /** Every error code, in the shell's order. */
 export const errorCodes = [
   "invalidLink",
@@ -294,9 +298,13 @@ export const eventNames = [
   "enroll-link",
 ] as const satisfies readonly (keyof EventPayloads)[];
 
+/** One event as the `watch_events` channel carries it. */
+export type EventMessage = { [E in keyof EventPayloads]: { event: E; payload: EventPayloads[E] } }[keyof EventPayloads];
+
 /** Every command: its arguments (camelCase) and what its promise resolves with. */
 export interface Commands {
   app_version: { args: Record<string, never>; result: string };
+  watch_events: { args: { channel: EventStream }; result: null };
   list_accounts: { args: Record<string, never>; result: Array<AccountView> };
   preview_enrollment: { args: { link: string }; result: EnrollmentPreview };
   set_require_biometric: { args: { accountId: string; required: boolean }; result: AccountView };

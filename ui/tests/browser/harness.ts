@@ -121,7 +121,9 @@ export async function callsOf(page: Page, cmd: string): Promise<unknown[]> {
 
 /** Emits an event to the app as the shell would. */
 export async function emitEvent<E extends EventName>(page: Page, event: E, payload: EventPayloads[E]): Promise<void> {
-  await page.evaluate(([name, data]) => window.TauriMocks.emit(name, data), [event, payload] as const);
+  // The generic pair does not survive Playwright's serialisation types: the signature above
+  // already checked it.
+  await page.evaluate(([name, data]) => window.TauriMocks.emit(name, data as never), [event, payload] as const);
 }
 
 /** CSP violations the page reported. */

@@ -52,6 +52,8 @@ export function shellMock(cmd: string, args: unknown, fixture: unknown): unknown
   if (failure) throw failure;
   const handlers: ShellHandlers = {
     app_version: () => f.version ?? "1.2.3",
+    // The channel itself is kept by the mock's installer (tauri-mocks.ts, tests/unit/shell.ts).
+    watch_events: () => null,
     list_accounts: () => f.accounts ?? [],
     preview_enrollment: () => {
       if (!f.preview) throw { code: "invalidLink", message: "not a link" };

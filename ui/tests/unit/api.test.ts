@@ -1,20 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { emit } from "@tauri-apps/api/event";
 import * as api from "../../src/lib/api";
+import { emitShell as emit, keepEventChannel } from "./shell";
 
 afterEach(() => clearMocks());
 
 /** Mocks the shell, recording every command with its arguments. */
 function recordCalls(answer: (cmd: string) => unknown = () => null) {
   const calls: [string, unknown][] = [];
-  mockIPC(
-    (cmd, args) => {
-      calls.push([cmd, args]);
-      return answer(cmd);
-    },
-    { shouldMockEvents: true },
-  );
+  mockIPC((cmd, args) => {
+    calls.push([cmd, args]);
+    keepEventChannel(cmd, args);
+    return answer(cmd);
+  });
   return calls;
 }
 
@@ -131,7 +129,7 @@ describe("the event wrappers", () => {
       api.onOpenChallenge((p) => seen.push(["open", p.challengeId])),
       api.onEnrollLink((p) => seen.push(["link", p.link])),
     ]);
-    await emit("challenge-received", { id: "c1" });
+    await emit("challenge-received", { id: "c1" } as api.Challenge);
     await emit("challenge-resolved", { challengeId: "c1", accountId: "a1", outcome: "approved", at: 1 });
     await emit("challenge-resolved", { challengeId: "c2", accountId: "a1", outcome: "expired", at: 2 });
     await emit("connection-changed", { accountId: "a1", connection: "offline" });

@@ -42,9 +42,9 @@ describe("the first screen", () => {
       (cmd) => {
         if (cmd === "app_version") throw { code: "internal", message: "no version" };
         if (cmd === "launch_link") return null;
+        if (cmd === "watch_events") return null;
         return cmd === "biometric_status" ? { available: false, reason: null } : [];
       },
-      { shouldMockEvents: true },
     );
     render(App);
     expect((await screen.findByText("Version unavailable")).getAttribute("role")).toBe("alert");

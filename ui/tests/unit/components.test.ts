@@ -219,7 +219,7 @@ describe("the accounts screen", () => {
   it("follows connection changes and account list changes from the shell", async () => {
     const fixture = { accounts: [account] };
     mockShell(fixture);
-    const { emit } = await import("@tauri-apps/api/event");
+    const { emitShell: emit } = await import("./shell");
     render(Accounts, { props: { biometric: null, onadd: vi.fn() } });
     await screen.findByText("Connecting…", { exact: false });
     await new Promise((r) => setTimeout(r, 0));
@@ -233,7 +233,7 @@ describe("the accounts screen", () => {
   it("updates the last use from the shell's news of an answer, without reopening the screen", async () => {
     const fixture = { accounts: [account] };
     mockShell(fixture);
-    const { emit } = await import("@tauri-apps/api/event");
+    const { emitShell: emit } = await import("./shell");
     render(Accounts, { props: { biometric: null, onadd: vi.fn() } });
     await screen.findByText("Not used yet");
     await new Promise((r) => setTimeout(r, 0));
@@ -246,7 +246,7 @@ describe("the accounts screen", () => {
   it("says an account the server no longer knows needs enrolling again, and offers to, instead of Offline", async () => {
     const fixture = { accounts: [{ ...account, connection: "connected" as const }] };
     mockShell(fixture);
-    const { emit } = await import("@tauri-apps/api/event");
+    const { emitShell: emit } = await import("./shell");
     const onadd = vi.fn();
     render(Accounts, { props: { biometric: null, onadd } });
     await screen.findByText("Connected", { exact: false });
