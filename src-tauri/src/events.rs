@@ -65,11 +65,17 @@ pub struct EventChannel(Mutex<Option<Channel<EventMessage>>>);
 impl EventChannel {
     /// From now on, events go to `channel`.
     pub fn watch(&self, channel: Channel<EventMessage>) {
-        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(channel);
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(channel);
     }
 
     fn send(&self, message: EventMessage) {
-        let guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(channel) = guard.as_ref()
             && let Err(error) = channel.send(message)
         {
