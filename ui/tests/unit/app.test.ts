@@ -118,6 +118,22 @@ describe("sign-in requests", () => {
     expect(confirmation.textContent).toContain("Sign-in request from Globex");
   });
 
+  it("drop the last answer's confirmation when the next one is refused for a wrong number", async () => {
+    mockShell({
+      pending: [challenge(), challenge({ id: "ch-2", issuer: "Globex", receivedAt: Date.now() })],
+      approveOutcome: "wrongNumber",
+    });
+    render(App);
+    await screen.findByRole("dialog", { name: "Sign in to Acme?" });
+    await fireEvent.click(screen.getByRole("button", { name: "Deny" }));
+    const confirmation = screen.getByTestId("confirmation");
+    await waitFor(() => expect(confirmation.textContent?.trim()).toMatch(/^Denied/));
+    await screen.findByRole("dialog", { name: "Sign in to Globex?" });
+    await fireEvent.click(screen.getByRole("button", { name: "Approve" }));
+    await waitFor(() => expect(screen.getByTestId("flash").textContent).toContain("Sign-in to Globex refused"));
+    expect(confirmation.textContent?.trim()).toBe("");
+  });
+
   it("confirm an answer for a few seconds, then the confirmation goes by itself", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
