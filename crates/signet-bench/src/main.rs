@@ -92,7 +92,8 @@ enum Command {
     WakeUps,
     /// Servers on one PostgreSQL database (run under scripts/with-postgres): complete
     /// sign-ins per second with one server and with two, and the cross-server wake-up
-    /// latency (challenge made through B → long-poll on A answered).
+    /// latency (challenge made through B → long-poll on A answered). Exits non-zero when a
+    /// sign-in fails; `--smoke` for tiny counts.
     Replicas {
         /// How long the sign-ins run, for each server count.
         #[arg(long, default_value_t = 15)]
@@ -300,6 +301,15 @@ async fn replicas(seconds: u64, workers: usize, wakes: usize) -> anyhow::Result<
         )
     );
     println!("{workers} sign-in loops, {seconds} s each; load average {before} → {after}");
+    let rates = [&figures.one, &figures.two];
+    anyhow::ensure!(
+        rates.iter().all(|rate| rate.flows > 0 && rate.failed == 0),
+        "a sign-in failed, or none completed, on one server or two"
+    );
+    anyhow::ensure!(
+        figures.cross_server_wake.is_some() && figures.same_server_wake.is_some(),
+        "no wake-up was measured"
+    );
     Ok(())
 }
 
@@ -368,7 +378,15 @@ async fn main() -> anyhow::Result<()> {
             seconds,
             workers,
             wakes,
-        }) => return replicas(*seconds, *workers, *wakes).await,
+        }) => {
+            // `--smoke`: a second of sign-ins on two loops and a few wake-ups (CI runs it in
+            // its PostgreSQL step); the checks at the end are the same.
+            return if args.smoke {
+                replicas(1, 2, 5).await
+            } else {
+                replicas(*seconds, *workers, *wakes).await
+            };
+        }
         Some(Command::Flood {
             server,
             seconds,
