@@ -116,6 +116,16 @@ struct Args {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     retention_seconds: Option<u64>,
+    /// On PostgreSQL, how often (in seconds) every long-poll re-reads the database even
+    /// without a notification from another server: the safety net behind cross-server
+    /// wake-ups (1 to 3600).
+    #[arg(
+        long,
+        env = "SIGNET_RECHECK_SECONDS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    recheck_seconds: u64,
     /// Nonces (3.4a, 3.6a) one client address may ask for per second (bursts of twice that).
     #[arg(
         long,
@@ -202,6 +212,7 @@ impl Args {
                 self.retention_seconds
                     .unwrap_or_else(|| self.retention_days.saturating_mul(24 * 3600)),
             ),
+            recheck_interval: Duration::from_secs(self.recheck_seconds),
             connection_limits: ConnectionLimits {
                 header_timeout: Duration::from_secs(self.header_timeout_seconds),
                 idle_timeout: Duration::from_secs(self.idle_timeout_seconds),

@@ -414,3 +414,35 @@ async fn a_token_key_that_is_not_64_hex_digits_stops_the_start_with_a_clear_erro
     assert!(!said.contains("not-a-key"), "{said}");
     assert!(!db.exists(), "it stopped before it touched anything");
 }
+
+#[tokio::test]
+async fn the_recheck_interval_is_taken_from_one_second_to_an_hour_and_refused_outside() {
+    for value in ["0", "3601", "soon"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_signet-server"))
+            .args(["--recheck-seconds", value])
+            .env_remove("SIGNET_RECHECK_SECONDS")
+            .output()
+            .await
+            .expect("the binary runs");
+        assert!(
+            !output.status.success(),
+            "--recheck-seconds {value} was taken"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--recheck-seconds") && stderr.contains(value),
+            "{value}: {stderr}"
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Binary::start(
+        &dir.path().join("signet.db"),
+        &["--recheck-seconds", "1"],
+        Stdio::null(),
+    )
+    .await;
+    let health = reqwest::get(format!("{}/healthz", server.base.trim_end_matches("/v1")))
+        .await
+        .expect("the server answers");
+    assert!(health.status().is_success(), "{}", health.status());
+}
