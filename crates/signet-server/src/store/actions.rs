@@ -10,6 +10,22 @@ use super::sqlite;
 use super::{Store, with_conn};
 use crate::Error;
 
+/// A tenant's open actions, counted up to the cap.
+const OPEN_ACTIONS: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
+                     AND state = $2 AND created_at > $3 LIMIT $4) AS open";
+/// Whether a tenant already has an action with this idempotency key.
+const ACTION_EXISTS: &str = "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2";
+/// A new action.
+const INSERT_ACTION: &str =
+    "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
+                     created_at, state_updated_at, ip_address, user_agent, device_id, custom,
+                     number_matching)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+                 RETURNING *";
+/// A tenant's action by its idempotency key.
+const ACTION_BY_KEY: &str = "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2";
+
 /// An action: one `track` call and what became of it.
 #[derive(Debug, Clone)]
 pub struct Action {
@@ -172,63 +188,50 @@ impl Store {
                 // 0. The tenant's cap on open actions (a retry of an existing key passes).
                 if let Some(cap) = new.open_cap {
                     tx.lock_key(&format!("actions/{tenant_id}")).await?;
-                    let open: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
-                     AND state = $2 AND created_at > $3 LIMIT $4) AS open",
-                    )
-                    .bind(tenant_id)
-                    .bind(ActionState::ChallengeRequired.as_str())
-                    .bind(cap.since)
-                    .bind(i64::from(cap.max))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if check_open_actions(open, cap.max).is_err() {
-                        let exists: Option<i32> = sqlx::query_scalar(
-                            "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
-                        )
+                    let open: i64 = sqlx::query_scalar(OPEN_ACTIONS)
                         .bind(tenant_id)
-                        .bind(&new.idempotency_key)
-                        .fetch_optional(&mut *tx)
+                        .bind(ActionState::ChallengeRequired.as_str())
+                        .bind(cap.since)
+                        .bind(i64::from(cap.max))
+                        .fetch_one(&mut *tx)
                         .await?;
+                    if check_open_actions(open, cap.max).is_err() {
+                        let exists: Option<i32> = sqlx::query_scalar(ACTION_EXISTS)
+                            .bind(tenant_id)
+                            .bind(&new.idempotency_key)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                         if exists.is_none() {
                             check_open_actions(open, cap.max)?;
                         }
                     }
                 }
                 // 1. A new action, unless one with this idempotency key exists.
-                let inserted = sqlx::query_as::<_, ActionRow>(
-                    "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
-                     created_at, state_updated_at, ip_address, user_agent, device_id, custom,
-                     number_matching)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
-                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-                 RETURNING *",
-                )
-                .bind(tenant_id)
-                .bind(&new.idempotency_key)
-                .bind(&new.user_id)
-                .bind(&new.action_code)
-                .bind(ActionState::ChallengeRequired.as_str())
-                .bind(now)
-                .bind(&new.ip_address)
-                .bind(&new.user_agent)
-                .bind(&new.device_id)
-                .bind(custom)
-                .bind(new.number_matching)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let inserted = sqlx::query_as::<_, ActionRow>(INSERT_ACTION)
+                    .bind(tenant_id)
+                    .bind(&new.idempotency_key)
+                    .bind(&new.user_id)
+                    .bind(&new.action_code)
+                    .bind(ActionState::ChallengeRequired.as_str())
+                    .bind(now)
+                    .bind(&new.ip_address)
+                    .bind(&new.user_agent)
+                    .bind(&new.device_id)
+                    .bind(custom)
+                    .bind(new.number_matching)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 // 2. Or the existing one.
-                let row =
-                    match inserted {
-                        Some(row) => row,
-                        None => sqlx::query_as::<_, ActionRow>(
-                            "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
-                        )
-                        .bind(tenant_id)
-                        .bind(&new.idempotency_key)
-                        .fetch_one(&mut *tx)
-                        .await?,
-                    };
+                let row = match inserted {
+                    Some(row) => row,
+                    None => {
+                        sqlx::query_as::<_, ActionRow>(ACTION_BY_KEY)
+                            .bind(tenant_id)
+                            .bind(&new.idempotency_key)
+                            .fetch_one(&mut *tx)
+                            .await?
+                    }
+                };
                 tx.commit().await?;
                 Ok(row)
             },
@@ -248,11 +251,10 @@ impl Store {
         tenant_id: &str,
         idempotency_key: &str,
     ) -> Result<Option<Action>, Error> {
-        const SQL: &str = "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2";
         let row = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, ActionRow>(SQL)
+                Ok(sqlx::query_as::<_, ActionRow>(ACTION_BY_KEY)
                     .bind(tenant_id)
                     .bind(idempotency_key)
                     .fetch_optional(&mut *conn)
@@ -261,7 +263,7 @@ impl Store {
             |conn| {
                 sqlite::optional(
                     conn,
-                    SQL,
+                    ACTION_BY_KEY,
                     &[&tenant_id, &idempotency_key],
                     ActionRow::from_sqlite,
                 )
@@ -357,8 +359,7 @@ fn track_sqlite(
     if let Some(cap) = new.open_cap {
         let open: i64 = sqlite::one(
             &tx,
-            "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE tenant_id = $1
-         AND state = $2 AND created_at > $3 LIMIT $4) AS open",
+            OPEN_ACTIONS,
             &[
                 &tenant_id,
                 &ActionState::ChallengeRequired.as_str(),
@@ -370,7 +371,7 @@ fn track_sqlite(
         if check_open_actions(open, cap.max).is_err() {
             let exists = sqlite::optional(
                 &tx,
-                "SELECT 1 FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+                ACTION_EXISTS,
                 &[&tenant_id, &new.idempotency_key],
                 |_| Ok(()),
             )?;
@@ -382,12 +383,7 @@ fn track_sqlite(
     // 1. A new action, unless one with this idempotency key exists.
     let inserted = sqlite::optional(
         &tx,
-        "INSERT INTO actions (tenant_id, idempotency_key, user_id, action_code, state,
-         created_at, state_updated_at, ip_address, user_agent, device_id, custom,
-         number_matching)
-     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-     RETURNING *",
+        INSERT_ACTION,
         &[
             &tenant_id,
             &new.idempotency_key,
@@ -408,7 +404,7 @@ fn track_sqlite(
         Some(row) => row,
         None => sqlite::one(
             &tx,
-            "SELECT * FROM actions WHERE tenant_id = $1 AND idempotency_key = $2",
+            ACTION_BY_KEY,
             &[&tenant_id, &new.idempotency_key],
             ActionRow::from_sqlite,
         )?,

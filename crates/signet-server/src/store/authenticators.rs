@@ -9,6 +9,25 @@ use super::{Store, Tenant, new_id, sqlite, with_conn};
 use crate::Error;
 use crate::config::duration_ms;
 
+/// A tenant's authenticator by its public key.
+const AUTHENTICATOR_BY_KEY: &str =
+    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2";
+/// An authenticator enrolled again: its device details and lease.
+const REFRESH_AUTHENTICATOR: &str =
+    "UPDATE authenticators SET device_name = COALESCE($1, device_name),
+                     device_platform = COALESCE($2, device_platform),
+                     push_token = COALESCE($3, push_token) WHERE id = $4";
+/// A new authenticator.
+const INSERT_AUTHENTICATOR: &str = "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
+                         device_name, device_platform, push_token, created_at, verified_at,
+                         expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)";
+/// An authenticator by its id.
+const AUTHENTICATOR_BY_ID: &str = "SELECT * FROM authenticators WHERE id = $1";
+/// An authenticator's push token and lease (update credential, 3.6b).
+const UPDATE_CREDENTIAL: &str = "UPDATE authenticators SET push_token = COALESCE($1, push_token),
+                 expires_at = COALESCE($2, expires_at), last_verified_at = $3 WHERE id = $4";
+
 /// An enrolled device key.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Authenticator {
@@ -106,26 +125,20 @@ impl Store {
                 // 1. The token: one key per token, and the scope rule.
                 tx.claim_enrollment_token(&tenant.id, &new, now).await?;
                 // 2. The key itself: a new one, or the same one again for the same user.
-                let existing = sqlx::query_as::<_, Authenticator>(
-                    "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
-                )
-                .bind(&tenant.id)
-                .bind(&new.public_key)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let existing = sqlx::query_as::<_, Authenticator>(AUTHENTICATOR_BY_KEY)
+                    .bind(&tenant.id)
+                    .bind(&new.public_key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let id = if let Some(found) = existing {
                     check_reenrollment(&found.user_id, found.is_expired(now), &new.user_id)?;
-                    sqlx::query(
-                        "UPDATE authenticators SET device_name = COALESCE($1, device_name),
-                     device_platform = COALESCE($2, device_platform),
-                     push_token = COALESCE($3, push_token) WHERE id = $4",
-                    )
-                    .bind(&new.device_name)
-                    .bind(&new.device_platform)
-                    .bind(&new.push_token)
-                    .bind(&found.id)
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(REFRESH_AUTHENTICATOR)
+                        .bind(&new.device_name)
+                        .bind(&new.device_platform)
+                        .bind(&new.push_token)
+                        .bind(&found.id)
+                        .execute(&mut *tx)
+                        .await?;
                     found.id
                 } else {
                     let id = new_id();
@@ -133,31 +146,24 @@ impl Store {
                         .settings
                         .credential_lease
                         .map(|lease| now.saturating_add(duration_ms(lease)));
-                    sqlx::query(
-                        "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
-                         device_name, device_platform, push_token, created_at, verified_at,
-                         expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
-                    )
-                    .bind(&id)
-                    .bind(&tenant.id)
-                    .bind(&new.user_id)
-                    .bind(&new.public_key)
-                    .bind(&new.device_name)
-                    .bind(&new.device_platform)
-                    .bind(&new.push_token)
-                    .bind(now)
-                    .bind(expires_at)
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(INSERT_AUTHENTICATOR)
+                        .bind(&id)
+                        .bind(&tenant.id)
+                        .bind(&new.user_id)
+                        .bind(&new.public_key)
+                        .bind(&new.device_name)
+                        .bind(&new.device_platform)
+                        .bind(&new.push_token)
+                        .bind(now)
+                        .bind(expires_at)
+                        .execute(&mut *tx)
+                        .await?;
                     id
                 };
-                let stored = sqlx::query_as::<_, Authenticator>(
-                    "SELECT * FROM authenticators WHERE id = $1",
-                )
-                .bind(&id)
-                .fetch_one(&mut *tx)
-                .await?;
+                let stored = sqlx::query_as::<_, Authenticator>(AUTHENTICATOR_BY_ID)
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(stored)
             },
@@ -171,11 +177,10 @@ impl Store {
         tenant_id: &str,
         public_key: &str,
     ) -> Result<Option<Authenticator>, Error> {
-        const SQL: &str = "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, Authenticator>(SQL)
+                Ok(sqlx::query_as::<_, Authenticator>(AUTHENTICATOR_BY_KEY)
                     .bind(tenant_id)
                     .bind(public_key)
                     .fetch_optional(&mut *conn)
@@ -184,7 +189,7 @@ impl Store {
             |conn| {
                 sqlite::optional(
                     conn,
-                    SQL,
+                    AUTHENTICATOR_BY_KEY,
                     &[&tenant_id, &public_key],
                     Authenticator::from_sqlite,
                 )
@@ -308,23 +313,18 @@ impl Store {
             self,
             |conn| {
                 let mut tx = conn.begin().await?;
-                sqlx::query(
-                    "UPDATE authenticators SET push_token = COALESCE($1, push_token),
-                 expires_at = COALESCE($2, expires_at), last_verified_at = $3 WHERE id = $4",
-                )
-                .bind(push_token)
-                .bind(renew_until)
-                .bind(now)
-                .bind(authenticator_id)
-                .execute(&mut *tx)
-                .await?;
-                let stored = sqlx::query_as::<_, Authenticator>(
-                    "SELECT * FROM authenticators WHERE id = $1",
-                )
-                .bind(authenticator_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(Error::InvalidCredential)?;
+                sqlx::query(UPDATE_CREDENTIAL)
+                    .bind(push_token)
+                    .bind(renew_until)
+                    .bind(now)
+                    .bind(authenticator_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let stored = sqlx::query_as::<_, Authenticator>(AUTHENTICATOR_BY_ID)
+                    .bind(authenticator_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(Error::InvalidCredential)?;
                 tx.commit().await?;
                 Ok(stored)
             },
@@ -332,13 +332,12 @@ impl Store {
                 let tx = conn.transaction()?;
                 sqlite::execute(
                     &tx,
-                    "UPDATE authenticators SET push_token = COALESCE($1, push_token),
-                 expires_at = COALESCE($2, expires_at), last_verified_at = $3 WHERE id = $4",
+                    UPDATE_CREDENTIAL,
                     &[&push_token, &renew_until, &now, &authenticator_id],
                 )?;
                 let stored = sqlite::optional(
                     &tx,
-                    "SELECT * FROM authenticators WHERE id = $1",
+                    AUTHENTICATOR_BY_ID,
                     &[&authenticator_id],
                     Authenticator::from_sqlite,
                 )?
@@ -363,7 +362,7 @@ fn add_authenticator_sqlite(
     // 2. The key itself: a new one, or the same one again for the same user.
     let existing = sqlite::optional(
         &tx,
-        "SELECT * FROM authenticators WHERE tenant_id = $1 AND public_key = $2",
+        AUTHENTICATOR_BY_KEY,
         &[&tenant.id, &new.public_key],
         Authenticator::from_sqlite,
     )?;
@@ -371,9 +370,7 @@ fn add_authenticator_sqlite(
         check_reenrollment(&found.user_id, found.is_expired(now), &new.user_id)?;
         sqlite::execute(
             &tx,
-            "UPDATE authenticators SET device_name = COALESCE($1, device_name),
-         device_platform = COALESCE($2, device_platform),
-         push_token = COALESCE($3, push_token) WHERE id = $4",
+            REFRESH_AUTHENTICATOR,
             &[
                 &new.device_name,
                 &new.device_platform,
@@ -390,10 +387,7 @@ fn add_authenticator_sqlite(
             .map(|lease| now.saturating_add(duration_ms(lease)));
         sqlite::execute(
             &tx,
-            "INSERT INTO authenticators (id, tenant_id, user_id, public_key,
-             device_name, device_platform, push_token, created_at, verified_at,
-             expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+            INSERT_AUTHENTICATOR,
             &[
                 &id,
                 &tenant.id,
@@ -408,12 +402,7 @@ fn add_authenticator_sqlite(
         )?;
         id
     };
-    let stored = sqlite::one(
-        &tx,
-        "SELECT * FROM authenticators WHERE id = $1",
-        &[&id],
-        Authenticator::from_sqlite,
-    )?;
+    let stored = sqlite::one(&tx, AUTHENTICATOR_BY_ID, &[&id], Authenticator::from_sqlite)?;
     tx.commit()?;
     Ok(stored)
 }

@@ -10,6 +10,19 @@ use super::{Action, Authenticator, Store, Tenant, new_id, sqlite, with_conn};
 use crate::Error;
 use crate::config::{RateLimits, duration_ms};
 
+/// A tenant's challenge by its id.
+const CHALLENGE_BY_ID: &str = "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2";
+/// A challenge's answer, once.
+const RECORD_ANSWER: &str =
+    "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
+                 decline_reason = $4 WHERE id = $5 AND answered_at IS NULL RETURNING *";
+/// The action's state after its challenge's answer.
+const SETTLE_ACTION: &str = "UPDATE actions SET state = $1, state_updated_at = $2,
+                 verification_method = 'PUSH', output = COALESCE($3, output)
+                 WHERE tenant_id = $4 AND idempotency_key = $5";
+/// The answering authenticator's last verification.
+const MARK_VERIFIED: &str = "UPDATE authenticators SET last_verified_at = $1 WHERE id = $2";
+
 /// A push challenge.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Challenge {
@@ -238,11 +251,10 @@ impl Store {
         tenant_id: &str,
         challenge_id: &str,
     ) -> Result<Option<Challenge>, Error> {
-        const SQL: &str = "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2";
         with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, Challenge>(SQL)
+                Ok(sqlx::query_as::<_, Challenge>(CHALLENGE_BY_ID)
                     .bind(tenant_id)
                     .bind(challenge_id)
                     .fetch_optional(&mut *conn)
@@ -251,7 +263,7 @@ impl Store {
             |conn| {
                 sqlite::optional(
                     conn,
-                    SQL,
+                    CHALLENGE_BY_ID,
                     &[&tenant_id, &challenge_id],
                     Challenge::from_sqlite,
                 )
@@ -310,15 +322,13 @@ impl Store {
             |conn| {
                 let mut tx = conn.begin().await?;
                 // 1. The challenge must exist, be addressed to this authenticator, be open and live.
-                let challenge = sqlx::query_as::<_, Challenge>(
-                    "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(&answer.authenticator.tenant_id)
-                .bind(answer.challenge_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .filter(|c| c.is_for(answer.authenticator))
-                .ok_or(Error::ChallengeNotFound)?;
+                let challenge = sqlx::query_as::<_, Challenge>(CHALLENGE_BY_ID)
+                    .bind(&answer.authenticator.tenant_id)
+                    .bind(answer.challenge_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .filter(|c| c.is_for(answer.authenticator))
+                    .ok_or(Error::ChallengeNotFound)?;
                 check_answerable(challenge.answered_at, challenge.expires_at, now)?;
                 // 2. Number matching (8.3) and the decline reason (8.4).
                 let outcome = outcome(
@@ -328,32 +338,25 @@ impl Store {
                     answer.decline_reason,
                 );
                 // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
-                let answered = sqlx::query_as::<_, Challenge>(
-                    "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
-                 decline_reason = $4 WHERE id = $5 AND answered_at IS NULL RETURNING *",
-                )
-                .bind(now)
-                .bind(&answer.authenticator.id)
-                .bind(outcome.succeeded)
-                .bind(outcome.decline_reason)
-                .bind(&challenge.id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(Error::ChallengeAlreadyAnswered)?;
+                let answered = sqlx::query_as::<_, Challenge>(RECORD_ANSWER)
+                    .bind(now)
+                    .bind(&answer.authenticator.id)
+                    .bind(outcome.succeeded)
+                    .bind(outcome.decline_reason)
+                    .bind(&challenge.id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(Error::ChallengeAlreadyAnswered)?;
                 // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
-                sqlx::query(
-                    "UPDATE actions SET state = $1, state_updated_at = $2,
-                 verification_method = 'PUSH', output = COALESCE($3, output)
-                 WHERE tenant_id = $4 AND idempotency_key = $5",
-                )
-                .bind(outcome.state.as_str())
-                .bind(now)
-                .bind(outcome.output())
-                .bind(&challenge.tenant_id)
-                .bind(&challenge.idempotency_key)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE authenticators SET last_verified_at = $1 WHERE id = $2")
+                sqlx::query(SETTLE_ACTION)
+                    .bind(outcome.state.as_str())
+                    .bind(now)
+                    .bind(outcome.output())
+                    .bind(&challenge.tenant_id)
+                    .bind(&challenge.idempotency_key)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(MARK_VERIFIED)
                     .bind(now)
                     .bind(&answer.authenticator.id)
                     .execute(&mut *tx)
@@ -376,7 +379,7 @@ fn answer_challenge_sqlite(
     // 1. The challenge must exist, be addressed to this authenticator, be open and live.
     let challenge = sqlite::optional(
         &tx,
-        "SELECT * FROM challenges WHERE tenant_id = $1 AND id = $2",
+        CHALLENGE_BY_ID,
         &[&answer.authenticator.tenant_id, &answer.challenge_id],
         Challenge::from_sqlite,
     )?
@@ -393,8 +396,7 @@ fn answer_challenge_sqlite(
     // 3. Claim the challenge; the WHERE clause makes the first answer the only one.
     let answered = sqlite::optional(
         &tx,
-        "UPDATE challenges SET answered_at = $1, answered_by = $2, approved = $3,
-     decline_reason = $4 WHERE id = $5 AND answered_at IS NULL RETURNING *",
+        RECORD_ANSWER,
         &[
             &now,
             &answer.authenticator.id,
@@ -408,9 +410,7 @@ fn answer_challenge_sqlite(
     // 4. The action's state (and decline reason, 8.4), and the authenticator's use.
     sqlite::execute(
         &tx,
-        "UPDATE actions SET state = $1, state_updated_at = $2,
-     verification_method = 'PUSH', output = COALESCE($3, output)
-     WHERE tenant_id = $4 AND idempotency_key = $5",
+        SETTLE_ACTION,
         &[
             &outcome.state.as_str(),
             &now,
@@ -419,11 +419,7 @@ fn answer_challenge_sqlite(
             &challenge.idempotency_key,
         ],
     )?;
-    sqlite::execute(
-        &tx,
-        "UPDATE authenticators SET last_verified_at = $1 WHERE id = $2",
-        &[&now, &answer.authenticator.id],
-    )?;
+    sqlite::execute(&tx, MARK_VERIFIED, &[&now, &answer.authenticator.id])?;
     tx.commit()?;
     Ok(answered)
 }

@@ -10,6 +10,18 @@ use super::{Store, with_conn};
 use crate::Error;
 use crate::config::RateLimits;
 
+/// Drops an authenticator's expired nonces.
+const DELETE_EXPIRED_NONCES: &str =
+    "DELETE FROM nonces WHERE authenticator_id = $1 AND expires_at <= $2";
+/// An authenticator's live nonces of one purpose: from one address, and from all.
+const LIVE_NONCES: &str = "SELECT COUNT(*) FILTER (WHERE client_address = $1), COUNT(*) FROM nonces
+                 WHERE authenticator_id = $2 AND purpose = $3";
+/// A new nonce.
+const INSERT_NONCE: &str =
+    "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at,
+                     client_address)
+                 VALUES ($1, $2, $3, $4, $5, $6)";
+
 /// A nonce to store (3.4a, 3.6a).
 #[derive(Debug, Clone, Copy)]
 pub struct NewNonce<'a> {
@@ -62,34 +74,27 @@ impl Store {
                 // one writer, PostgreSQL serializes on the key.
                 tx.lock_key(&format!("nonces/{}", nonce.authenticator_id))
                     .await?;
-                sqlx::query("DELETE FROM nonces WHERE authenticator_id = $1 AND expires_at <= $2")
+                sqlx::query(DELETE_EXPIRED_NONCES)
                     .bind(nonce.authenticator_id)
                     .bind(nonce.now)
                     .execute(&mut *tx)
                     .await?;
-                let (from_address, in_all): (i64, i64) = sqlx::query_as(
-                    "SELECT COUNT(*) FILTER (WHERE client_address = $1), COUNT(*) FROM nonces
-                 WHERE authenticator_id = $2 AND purpose = $3",
-                )
-                .bind(nonce.client_address)
-                .bind(nonce.authenticator_id)
-                .bind(nonce.purpose.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
+                let (from_address, in_all): (i64, i64) = sqlx::query_as(LIVE_NONCES)
+                    .bind(nonce.client_address)
+                    .bind(nonce.authenticator_id)
+                    .bind(nonce.purpose.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
                 check_nonce_caps(from_address, in_all, limits)?;
-                sqlx::query(
-                    "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at,
-                     client_address)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(nonce.message)
-                .bind(nonce.authenticator_id)
-                .bind(nonce.purpose.as_str())
-                .bind(nonce.update_id)
-                .bind(nonce.expires_at)
-                .bind(nonce.client_address)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INSERT_NONCE)
+                    .bind(nonce.message)
+                    .bind(nonce.authenticator_id)
+                    .bind(nonce.purpose.as_str())
+                    .bind(nonce.update_id)
+                    .bind(nonce.expires_at)
+                    .bind(nonce.client_address)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(())
             },
@@ -97,13 +102,12 @@ impl Store {
                 let tx = conn.transaction()?;
                 sqlite::execute(
                     &tx,
-                    "DELETE FROM nonces WHERE authenticator_id = $1 AND expires_at <= $2",
+                    DELETE_EXPIRED_NONCES,
                     &[&nonce.authenticator_id, &nonce.now],
                 )?;
                 let (from_address, in_all): (i64, i64) = sqlite::one(
                     &tx,
-                    "SELECT COUNT(*) FILTER (WHERE client_address = $1), COUNT(*) FROM nonces
-                 WHERE authenticator_id = $2 AND purpose = $3",
+                    LIVE_NONCES,
                     &[
                         &nonce.client_address,
                         &nonce.authenticator_id,
@@ -114,9 +118,7 @@ impl Store {
                 check_nonce_caps(from_address, in_all, limits)?;
                 sqlite::execute(
                     &tx,
-                    "INSERT INTO nonces (message, authenticator_id, purpose, update_id, expires_at,
-                     client_address)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                    INSERT_NONCE,
                     &[
                         &nonce.message,
                         &nonce.authenticator_id,

@@ -15,6 +15,11 @@ use crate::fanout::{Change, Outbox, tenant_key};
 use crate::notify::TopicKey;
 use crate::secrets::SecretKeyHash;
 
+/// A tenant by its id.
+const TENANT_BY_ID: &str = "SELECT * FROM tenants WHERE id = $1";
+/// The oldest tenant.
+const FIRST_TENANT: &str = "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1";
+
 /// A tenant: one relying party, with the hash of its secret key and its settings. The
 /// store never holds the secret key itself nor the key of the tenant's tokens (see
 /// `secrets`).
@@ -231,7 +236,6 @@ impl Store {
 
     /// The tenant with this id.
     pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, Error> {
-        const SQL: &str = "SELECT * FROM tenants WHERE id = $1";
         let generation = {
             let cache = self.cached_tenants();
             if let Some(tenant) = cache.by_id.get(id) {
@@ -242,12 +246,12 @@ impl Store {
         let row = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, TenantRow>(SQL)
+                Ok(sqlx::query_as::<_, TenantRow>(TENANT_BY_ID)
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?)
             },
-            |conn| sqlite::optional(conn, SQL, &[&id], TenantRow::from_sqlite)
+            |conn| sqlite::optional(conn, TENANT_BY_ID, &[&id], TenantRow::from_sqlite)
         )?;
         let tenant = row.map(TenantRow::into_tenant).transpose()?;
         self.cache_tenant(tenant.as_ref(), generation);
@@ -291,15 +295,14 @@ impl Store {
 
     /// The oldest tenant, if any.
     pub async fn first_tenant(&self) -> Result<Option<Tenant>, Error> {
-        const SQL: &str = "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1";
         let row = with_conn!(
             self,
             |conn| {
-                Ok(sqlx::query_as::<_, TenantRow>(SQL)
+                Ok(sqlx::query_as::<_, TenantRow>(FIRST_TENANT)
                     .fetch_optional(&mut *conn)
                     .await?)
             },
-            |conn| sqlite::optional(conn, SQL, &[], TenantRow::from_sqlite)
+            |conn| sqlite::optional(conn, FIRST_TENANT, &[], TenantRow::from_sqlite)
         )?;
         row.map(TenantRow::into_tenant).transpose()
     }
@@ -323,17 +326,15 @@ impl Store {
                 tx.lock_key("tenants/bootstrap").await?;
                 let existing = match id {
                     Some(id) => {
-                        sqlx::query_as::<_, TenantRow>("SELECT * FROM tenants WHERE id = $1")
+                        sqlx::query_as::<_, TenantRow>(TENANT_BY_ID)
                             .bind(id)
                             .fetch_optional(&mut *tx)
                             .await?
                     }
                     None => {
-                        sqlx::query_as::<_, TenantRow>(
-                            "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
-                        )
-                        .fetch_optional(&mut *tx)
-                        .await?
+                        sqlx::query_as::<_, TenantRow>(FIRST_TENANT)
+                            .fetch_optional(&mut *tx)
+                            .await?
                     }
                 };
                 let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
@@ -358,18 +359,10 @@ impl Store {
             |conn| {
                 let tx = conn.transaction()?;
                 let existing = match id {
-                    Some(id) => sqlite::optional(
-                        &tx,
-                        "SELECT * FROM tenants WHERE id = $1",
-                        &[&id],
-                        TenantRow::from_sqlite,
-                    )?,
-                    None => sqlite::optional(
-                        &tx,
-                        "SELECT * FROM tenants ORDER BY created_at, id LIMIT 1",
-                        &[],
-                        TenantRow::from_sqlite,
-                    )?,
+                    Some(id) => {
+                        sqlite::optional(&tx, TENANT_BY_ID, &[&id], TenantRow::from_sqlite)?
+                    }
+                    None => sqlite::optional(&tx, FIRST_TENANT, &[], TenantRow::from_sqlite)?,
                 };
                 let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
                     Some(stored) => {
