@@ -448,7 +448,7 @@ async fn a_server_binary_with_push_gateway_flags_wakes_the_iphone_of_a_sign_in()
     let secret = secret_basic("sk_push_gateway_binary");
     let device = Device::new("t");
     let enroll = call(
-        "/users/ada/actions/enroll",
+        "/users/ava/actions/enroll",
         secret.clone(),
         serde_json::json!({"scope": "add:authenticators"}),
     )
@@ -461,7 +461,7 @@ async fn a_server_binary_with_push_gateway_flags_wakes_the_iphone_of_a_sign_in()
     )
     .await;
     let tracked = call(
-        "/users/ada/actions/signIn",
+        "/users/ava/actions/signIn",
         secret,
         serde_json::json!({"ipAddress": "203.0.113.77", "userAgent": "LeakyBrowser/1.0"}),
     )
@@ -489,6 +489,6 @@ async fn a_server_binary_with_push_gateway_flags_wakes_the_iphone_of_a_sign_in()
     assert_private(
         &request.payload,
         &request.payload,
-        &["ada", "signIn", "203.0.113.77", "LeakyBrowser"],
+        &["ava", "signIn", "203.0.113.77", "LeakyBrowser"],
     );
 }
