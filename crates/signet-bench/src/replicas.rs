@@ -123,7 +123,7 @@ async fn flows(servers: usize, window: Duration, workers: usize) -> Result<Rate,
         running.spawn(async move {
             let mut done = 0_u64;
             while Instant::now() < deadline {
-                if one_flow(&rp, &device).await.is_ok() {
+                if crate::scenarios::one_flow(&rp, &device).await.is_ok() {
                     done += 1;
                 } else {
                     failed.fetch_add(1, Ordering::Relaxed);
@@ -151,24 +151,6 @@ async fn flows(servers: usize, window: Duration, workers: usize) -> Result<Rate,
             .zip(cpu_before)
             .map(|(after, before)| (after - before) / window.as_secs_f64()),
     })
-}
-
-/// One complete sign-in: track → challenge/push → the device fetches (3.4a, 3.4b) and
-/// approves (3.5) → verify/push → validate.
-async fn one_flow(rp: &Rp, device: &KeyDevice) -> Result<(), Error> {
-    let sign_in = rp.sign_in(&device.user_id).await?;
-    let pending = device.fetch(None).await?;
-    if pending.challenge_id.as_deref() != Some(sign_in.challenge_id.as_str()) {
-        return Err(Error::Unexpected {
-            what: "the device fetched another challenge",
-        });
-    }
-    if !device.approve(&sign_in.challenge_id).await? {
-        return Err(Error::Unexpected {
-            what: "the approval was not taken",
-        });
-    }
-    Ok(rp.finish(&sign_in, 10).await?)
 }
 
 /// `wakes` times each: a device's long-poll parked on server A, then a challenge made through

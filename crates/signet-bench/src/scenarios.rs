@@ -744,8 +744,8 @@ pub async fn throughput(sizes: &Sizes) -> Result<Throughput, Error> {
 }
 
 /// One complete sign-in: track → challenge/push → the device fetches (3.4a, 3.4b) and
-/// approves (3.5) → verify/push → validate.
-async fn one_flow(rp: &Rp, device: &KeyDevice) -> Result<(), Error> {
+/// approves (3.5) → verify/push → validate. Also the loop body of `replicas`.
+pub(crate) async fn one_flow(rp: &Rp, device: &KeyDevice) -> Result<(), Error> {
     let sign_in = rp.sign_in(&device.user_id).await?;
     let pending = device.fetch(None).await?;
     if pending.challenge_id.as_deref() != Some(sign_in.challenge_id.as_str()) {
