@@ -94,6 +94,31 @@ const UPSERT: &str = "INSERT INTO tenants (id, secret_key_sha256, number_matchin
          credential_lease_ms = excluded.credential_lease_ms";
 
 /// [`UPSERT`] of `tenant` on SQLite.
+/// What `bootstrap_tenant` stores: the `existing` tenant with `candidate`'s settings (and its
+/// secret key hash when `replace_secret`), or `candidate` itself when there is none; and
+/// whether it is new.
+fn bootstrapped(
+    existing: Option<Tenant>,
+    candidate: &Tenant,
+    replace_secret: bool,
+) -> (Tenant, bool) {
+    match existing {
+        Some(stored) => {
+            let tenant = Tenant {
+                secret_key_hash: if replace_secret {
+                    candidate.secret_key_hash
+                } else {
+                    stored.secret_key_hash
+                },
+                settings: candidate.settings,
+                id: stored.id,
+            };
+            (tenant, false)
+        }
+        None => (candidate.clone(), true),
+    }
+}
+
 fn upsert_sqlite(conn: &rusqlite::Connection, tenant: &Tenant, now: i64) -> Result<(), Error> {
     sqlite::execute(
         conn,
@@ -337,21 +362,8 @@ impl Store {
                             .await?
                     }
                 };
-                let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
-                    Some(stored) => {
-                        let tenant = Tenant {
-                            secret_key_hash: if replace_secret {
-                                candidate.secret_key_hash
-                            } else {
-                                stored.secret_key_hash
-                            },
-                            settings: candidate.settings,
-                            id: stored.id,
-                        };
-                        (tenant, false)
-                    }
-                    None => (candidate.clone(), true),
-                };
+                let existing = existing.map(TenantRow::into_tenant).transpose()?;
+                let (tenant, created) = bootstrapped(existing, candidate, replace_secret);
                 upsert(&tenant, now).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok((tenant, created))
@@ -364,21 +376,8 @@ impl Store {
                     }
                     None => sqlite::optional(&tx, FIRST_TENANT, &[], TenantRow::from_sqlite)?,
                 };
-                let (tenant, created) = match existing.map(TenantRow::into_tenant).transpose()? {
-                    Some(stored) => {
-                        let tenant = Tenant {
-                            secret_key_hash: if replace_secret {
-                                candidate.secret_key_hash
-                            } else {
-                                stored.secret_key_hash
-                            },
-                            settings: candidate.settings,
-                            id: stored.id,
-                        };
-                        (tenant, false)
-                    }
-                    None => (candidate.clone(), true),
-                };
+                let existing = existing.map(TenantRow::into_tenant).transpose()?;
+                let (tenant, created) = bootstrapped(existing, candidate, replace_secret);
                 upsert_sqlite(&tx, &tenant, now)?;
                 tx.commit()?;
                 Ok((tenant, created))
